@@ -1,0 +1,29 @@
+"""pysym: MXNet's Symbol/Executor API on a maintained engine (Java core, C kernels).
+
+    from pysym import Symbol, NDArray, Shape, Context
+    A = Symbol.Variable("A"); B = Symbol.Variable("B")
+    ex = (A * B).bind(Context.cpu(), {"A": NDArray.ones(2) * 3, "B": NDArray.ones(2)})
+    ex.forward(); ex.outputs[0].toArray()   # -> [3. 3.]
+"""
+from . import _jvm
+from .base import Context, DType, Shape, Some
+from .executor import Executor
+from .ndarray import NDArray
+from .symbol import Symbol
+
+PysymError = _jvm.PysymError
+MXNetError = PysymError
+
+
+def liveBytes():
+    """Native bytes currently allocated by pysym (arrays, plans, pools); 0 when all is released."""
+    return int(_jvm.JTracking.liveBytes())
+
+
+def resetNames():
+    """Restarts MXNet-style auto-naming counters (fullyconnected0, _plus0, ...)."""
+    _jvm.JNameManager.reset()
+
+
+__all__ = ["Context", "DType", "Executor", "MXNetError", "NDArray", "PysymError", "Shape", "Some", "Symbol",
+           "liveBytes", "resetNames"]

@@ -1,0 +1,55 @@
+"""Starts the JVM once per process (never shuts it down: JPype cannot restart it) and gives
+the Java core's classes. The native library is loaded by the Java core itself, from the path
+passed here as -Dpysym.native.lib."""
+import os
+
+import jpype
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _path(env, *default):
+    p = os.environ.get(env) or os.path.join(_ROOT, *default)
+    if not os.path.exists(p):
+        raise RuntimeError(f"pysym: {p} not found; build it with 'gradle build' in {_ROOT} or set {env}")
+    return p
+
+
+def start():
+    if jpype.isJVMStarted():
+        return
+    jar = _path("PYSYM_JAR", "jvm", "build", "libs", "pysym.jar")
+    lib = _path("PYSYM_NATIVE_LIB", "jvm", "build", "native", "libpysym.so")
+    jpype.startJVM("-Xss4m", f"-Dpysym.native.lib={lib}", classpath=[jar], convertStrings=True)
+
+
+start()
+J = jpype.JPackage("org").pysym
+JShape = jpype.JClass("org.pysym.op.Shape")
+JDType = jpype.JClass("org.pysym.op.DType")
+JNDArray = jpype.JClass("org.pysym.ndarray.NDArray")
+JSymbol = jpype.JClass("org.pysym.graph.Symbol")
+JExecutor = jpype.JClass("org.pysym.exec.Executor")
+JContext = jpype.JClass("org.pysym.Context")
+JOpRegistry = jpype.JClass("org.pysym.op.OpRegistry")
+JNameManager = jpype.JClass("org.pysym.graph.NameManager")
+JTracking = jpype.JClass("org.pysym.memory.TrackingAllocator")
+PysymError = jpype.JClass("org.pysym.PysymError")
+HashMap = jpype.JClass("java.util.LinkedHashMap")
+ArrayList = jpype.JClass("java.util.ArrayList")
+JInt = jpype.JInt
+JDouble = jpype.JDouble
+
+
+def jlist(items):
+    out = ArrayList()
+    for x in items:
+        out.add(x)
+    return out
+
+
+def jmap(d):
+    out = HashMap()
+    for k, v in d.items():
+        out.put(k, v)
+    return out
