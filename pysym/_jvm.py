@@ -8,9 +8,9 @@ import jpype
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _path(env, *default):
+def _path(env, *default, must_exist=True):
     p = os.environ.get(env) or os.path.join(_ROOT, *default)
-    if not os.path.exists(p):
+    if must_exist and not os.path.exists(p):
         raise RuntimeError(f"pysym: {p} not found; build it with 'gradle build' in {_ROOT} or set {env}")
     return p
 
@@ -19,7 +19,8 @@ def start():
     if jpype.isJVMStarted():
         return
     jar = _path("PYSYM_JAR", "jvm", "build", "libs", "pysym.jar")
-    lib = _path("PYSYM_NATIVE_LIB", "jvm", "build", "native", "libpysym.so")
+    # the Java core loads it and reports a missing library with its path
+    lib = _path("PYSYM_NATIVE_LIB", "jvm", "build", "native", "libpysym.so", must_exist=False)
     jpype.startJVM("-Xss4m", f"-Dpysym.native.lib={lib}", classpath=[jar], convertStrings=True)
 
 
