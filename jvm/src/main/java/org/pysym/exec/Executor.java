@@ -103,6 +103,7 @@ public final class Executor implements AutoCloseable {
                 if (v == null) continue;
                 headNeedsGrad[i] = true;
                 needed++;
+                if (!g.contains(v)) continue;   // the head grad reaches no argument (non-differentiable path)
                 int e = g.entryId(new NodeEntry(v, 0));
                 shapes[e] = shapes[g.entryId(heads.get(i))];
                 fixed[e] = new Location(Kind.HEAD_GRAD, i, 0);
