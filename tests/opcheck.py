@@ -22,6 +22,27 @@ def run_forward(op, inputs, params, is_train=False):
     return outs
 
 
+def run_infer_shape(op, inputs, params, infer_from):
+    sym = op_symbol(op, len(inputs), params)
+    args, outs, _ = sym.inferShapePartial({f"x{i}": np.shape(inputs[i]) for i in infer_from})
+    return [None if s is None else s.toTuple() for s in args], [None if s is None else s.toTuple() for s in outs]
+
+
+def run_loss_backward(op, inputs, params, wrt=None):
+    """A loss head's input gradients from backward() with no head gradient."""
+    sym = op_symbol(op, len(inputs), params)
+    wrt = range(len(inputs)) if wrt is None else wrt
+    args = {f"x{i}": NDArray.array(x) for i, x in enumerate(inputs)}
+    grads = {f"x{i}": NDArray.zeros(*np.shape(inputs[i])) for i in wrt}
+    with sym.bind(Context.cpu(), args, grads) as ex:
+        ex.forward(isTrain=True)
+        ex.backward()
+        out = {i: grads[f"x{i}"].asnumpy() for i in wrt}
+    for a in list(args.values()) + list(grads.values()):
+        a.dispose()
+    return out
+
+
 def check_gradient(op, inputs, params, rng, wrt=None, eps=1e-3, rtol=2e-2, atol=2e-3):
     """Analytic input gradients (backward with a random head gradient w) against central finite
     differences of sum(w * op(x)) computed with the same forward kernels."""

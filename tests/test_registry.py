@@ -1,6 +1,8 @@
 """Meta-test: the operator test table covers the whole registry."""
 from pysym import _jvm
-from op_cases import CASES
+from cases import all_cases
+
+CASES = all_cases()
 
 
 def registered_ops():

@@ -1,33 +1,8 @@
-"""The operator test table: every public and internal forward operator in the registry has a case
-here (a NumPy reference written for the test, input domains, parameters), or is a backward
-operator, checked through its forward operator's gradient. test_registry.py enforces this."""
-from dataclasses import dataclass, field
-from typing import Callable, Optional
-
+"""Test cases for the element-wise family (ops/Elementwise.java)."""
 import numpy as np
 
+from cases import ANY, POS, Case, away_from_zero
 
-
-@dataclass
-class Case:
-    fwd: Callable                      # NumPy reference: fwd(*inputs, **params) -> output(s)
-    domains: list                      # per input: (low, high) uniform range, or a callable(rng, shape)
-    params: dict = field(default_factory=dict)
-    shapes: Optional[list] = None      # per input shape; default (3, 4) for all
-    differentiable: bool = True
-    wrt: Optional[list] = None         # inputs to check gradients of (default: all)
-
-
-ANY = (-2.0, 2.0)
-POS = (0.5, 2.0)
-
-
-def away_from_zero(rng, shape):
-    return (rng.uniform(0.3, 2.0, shape) * rng.choice([-1, 1], shape)).astype(np.float32)
-
-
-def distinct_pair(rng, shape):
-    return rng.uniform(-2, 2, shape).astype(np.float32)
 
 
 def sig(x):
@@ -68,13 +43,3 @@ CASES = {
     "_full_like": Case(lambda x, value: np.full_like(x, value), [ANY], {"value": 7.5}, differentiable=False),
 }
 
-
-def make_inputs(case, rng):
-    shapes = case.shapes or [(3, 4)] * len(case.domains)
-    out = []
-    for dom, shape in zip(case.domains, shapes):
-        if callable(dom):
-            out.append(np.asarray(dom(rng, shape), dtype=np.float32))
-        else:
-            out.append(rng.uniform(dom[0], dom[1], shape).astype(np.float32))
-    return out
