@@ -48,7 +48,7 @@ public final class Executor implements AutoCloseable {
     private final List<Lease> leases = new ArrayList<>();
     private final boolean[] headNeedsGrad;
     private final int numHeadGrads;
-    private final NativeBuffer pool;
+    private NativeBuffer pool;
     private final NativeBuffer plan;
     private final ByteBuffer planView;
     private final long[][] headGradSlots;   // per head: byte offsets of tensor data pointers to patch
@@ -132,45 +132,55 @@ public final class Executor implements AutoCloseable {
         List<NDArray> outs = new ArrayList<>();
         for (int i = 0; i < heads.size(); i++) outs.add(NDArray.empty(shapes[headIds[i]], context, types[headIds[i]]));
         this.outputs = Collections.unmodifiableList(outs);
-        for (NDArray a : argArrays) leases.add(a.lease());
-        for (NDArray a : auxArrays) leases.add(a.lease());
-        for (NDArray a : gradArrays) if (a != null) leases.add(a.lease());
-        pool = NativeBuffer.allocate(mp.poolBytes());
-
-        PlanWriter w = new PlanWriter();
+        NativeBuffer poolBuf = null, planBuf;
         List<List<Integer>> headTensors = new ArrayList<>();
-        for (int i = 0; i < heads.size(); i++) headTensors.add(new ArrayList<>());
-        for (Step st : mp.steps()) {
-            Kernel k;
-            double[] params;
-            Shape[] inShapes = new Shape[st.inEntries().length];
-            for (int i = 0; i < inShapes.length; i++) inShapes[i] = shapes[st.inEntries()[i]];
-            if (st.kind() == PlanMemory.StepKind.OP) {
-                Node node = g.nodes.get(st.nodeId());
-                k = node.op.kernel;
-                params = k.packer().pack(node.params, inShapes, st.outShapes());
-            } else {
-                k = Kernel.of(st.kind() == PlanMemory.StepKind.COPY ? "copy" : "accumulate");
-                params = new double[0];
+        try {
+            for (NDArray a : argArrays) leases.add(a.lease());
+            for (NDArray a : auxArrays) leases.add(a.lease());
+            for (NDArray a : gradArrays) if (a != null) leases.add(a.lease());
+            poolBuf = NativeBuffer.allocate(mp.poolBytes());
+            pool = poolBuf;
+
+            PlanWriter w = new PlanWriter();
+            for (int i = 0; i < heads.size(); i++) headTensors.add(new ArrayList<>());
+            for (Step st : mp.steps()) {
+                Kernel k;
+                double[] params;
+                Shape[] inShapes = new Shape[st.inEntries().length];
+                for (int i = 0; i < inShapes.length; i++) inShapes[i] = shapes[st.inEntries()[i]];
+                if (st.kind() == PlanMemory.StepKind.OP) {
+                    Node node = g.nodes.get(st.nodeId());
+                    k = node.op.kernel;
+                    params = k.packer().pack(node.params, inShapes, st.outShapes());
+                } else {
+                    k = Kernel.of(st.kind() == PlanMemory.StepKind.COPY ? "copy" : "accumulate");
+                    params = new double[0];
+                }
+                int first = -1;
+                for (int i = 0; i < inShapes.length; i++) {
+                    int e = st.inEntries()[i];
+                    int t = w.tensor(address(st.in()[i]), shapes[e], types[e], PlanWriter.REQ_NULL);
+                    if (st.in()[i].kind() == Kind.HEAD_GRAD) headTensors.get(st.in()[i].slot()).add(t);
+                    if (first < 0) first = t;
+                }
+                int firstOut = -1;
+                for (int o = 0; o < st.out().length; o++) {
+                    boolean wanted = st.outWanted()[o];
+                    Shape s = st.outShapes()[o];
+                    DType t0 = st.kind() == PlanMemory.StepKind.OP ? types[g.entryId(st.nodeId(), o)] : types[st.inEntries()[0]];
+                    int t = w.tensor(wanted ? address(st.out()[o]) : 0, s, t0, wanted ? PlanWriter.REQ_WRITE : PlanWriter.REQ_NULL);
+                    if (firstOut < 0) firstOut = t;
+                }
+                w.instr(Native.kernelId(k.name()), first < 0 ? firstOut : first, inShapes.length, firstOut, st.out().length, params);
             }
-            int first = -1;
-            for (int i = 0; i < inShapes.length; i++) {
-                int e = st.inEntries()[i];
-                int t = w.tensor(address(st.in()[i]), shapes[e], types[e], PlanWriter.REQ_NULL);
-                if (st.in()[i].kind() == Kind.HEAD_GRAD) headTensors.get(st.in()[i].slot()).add(t);
-                if (first < 0) first = t;
-            }
-            int firstOut = -1;
-            for (int o = 0; o < st.out().length; o++) {
-                boolean wanted = st.outWanted()[o];
-                Shape s = st.outShapes()[o];
-                DType t0 = st.kind() == PlanMemory.StepKind.OP ? types[g.entryId(st.nodeId(), o)] : types[st.inEntries()[0]];
-                int t = w.tensor(wanted ? address(st.out()[o]) : 0, s, t0, wanted ? PlanWriter.REQ_WRITE : PlanWriter.REQ_NULL);
-                if (firstOut < 0) firstOut = t;
-            }
-            w.instr(Native.kernelId(k.name()), first < 0 ? firstOut : first, inShapes.length, firstOut, st.out().length, params);
+            planBuf = w.write(seeds.incrementAndGet() * 0x9E3779B97F4A7C15L);
+        } catch (RuntimeException e) {   // nothing allocated here may outlive a failed bind
+            for (NDArray o : outs) o.dispose();
+            for (Lease l : leases) l.close();
+            if (poolBuf != null) poolBuf.release();
+            throw e;
         }
-        plan = w.write(seeds.incrementAndGet() * 0x9E3779B97F4A7C15L);
+        plan = planBuf;
         planView = Native.wrap(plan.address(), plan.bytes());
         headGradSlots = new long[heads.size()][];
         for (int i = 0; i < heads.size(); i++) {
