@@ -8,5 +8,6 @@ public final class Catalogue {
 
     public static void registerAll(OpRegistry r) {
         Elementwise.register(r);
+        Dense.register(r);
     }
 }
