@@ -241,6 +241,21 @@ class Symbol(metaclass=_SymbolMeta):
     def __rpow__(self, o): return _rscalar(self, o, "rpow")
     def __neg__(self): return Symbol(self._j.negate())
 
+    # ---- serialization: MXNet's symbol JSON -------------------------------------------------------
+    def toJson(self):
+        return str(self._j.toJson())
+
+    def save(self, fname):
+        self._j.save(str(fname))
+
+    @staticmethod
+    def loadJson(json):
+        return Symbol(_jvm.JSymbol.loadJson(json))
+
+    @staticmethod
+    def load(fname):
+        return Symbol(_jvm.JSymbol.load(str(fname)))
+
     def __repr__(self):
         outs = self.listOutputs()
         return f"<Symbol {outs[0] if len(outs) == 1 else outs}>"

@@ -57,6 +57,33 @@ public final class Symbol {
         return variable(name, a);
     }
 
+    /** A symbol over existing output entries (graph readers). */
+    public static Symbol fromOutputs(List<NodeEntry> outputs) {
+        PysymError.require(!outputs.isEmpty(), "a symbol needs at least one output");
+        return new Symbol(outputs);
+    }
+
+    /** MXNet's symbol JSON. */
+    public String toJson() { return org.pysym.io.SymbolJson.write(this); }
+
+    public static Symbol loadJson(String json) { return org.pysym.io.SymbolJson.read(json); }
+
+    public void save(String path) {
+        try {
+            java.nio.file.Files.writeString(java.nio.file.Path.of(path), toJson());
+        } catch (java.io.IOException e) {
+            throw PysymError.format("cannot write symbol file %s: %s", path, e.getMessage());
+        }
+    }
+
+    public static Symbol load(String path) {
+        try {
+            return loadJson(java.nio.file.Files.readString(java.nio.file.Path.of(path)));
+        } catch (java.io.IOException e) {
+            throw PysymError.format("cannot read symbol file %s: %s", path, e.getMessage());
+        }
+    }
+
     public static Symbol group(List<Symbol> symbols) {
         List<NodeEntry> outs = new ArrayList<>();
         for (Symbol s : symbols) outs.addAll(s.outputs);

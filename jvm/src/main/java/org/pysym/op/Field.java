@@ -205,10 +205,25 @@ public final class Field {
         if (v == null) return "None";
         if (v instanceof Boolean b) return b ? "True" : "False";
         if (v instanceof Shape s) return s.toMXString();
-        if (v instanceof Double d) {
-            if (d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e16) return String.valueOf(d);
-            return Double.toString(d);
-        }
+        if (v instanceof Double d) return pythonRepr(d);
         return v.toString();
+    }
+
+    /** Python's repr of a float (1e-05, 0.0001, 2.0, inf): the spelling MXNet files carry. */
+    static String pythonRepr(double d) {
+        if (Double.isNaN(d)) return "nan";
+        if (Double.isInfinite(d)) return d > 0 ? "inf" : "-inf";
+        if (d == 0) return 1 / d < 0 ? "-0.0" : "0.0";
+        double a = Math.abs(d);
+        java.math.BigDecimal exact = new java.math.BigDecimal(Double.toString(d));
+        if (a >= 1e-4 && a < 1e16) {
+            String plain = exact.stripTrailingZeros().toPlainString();
+            return plain.contains(".") ? plain : plain + ".0";
+        }
+        java.math.BigDecimal unscaled = exact.stripTrailingZeros();
+        int exp = unscaled.precision() - unscaled.scale() - 1;
+        String digits = unscaled.unscaledValue().abs().toString();
+        String mant = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+        return (d < 0 ? "-" : "") + mant + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
     }
 }

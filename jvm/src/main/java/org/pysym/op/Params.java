@@ -36,7 +36,8 @@ public final class Params {
             } else {
                 Object parsed = f.parse(op.name, v);
                 values.put(f.name, parsed);
-                given.put(f.name, Field.format(parsed));
+                // a string keeps its spelling, so MXNet files round-trip unchanged
+                given.put(f.name, v instanceof String str && parsed != null ? str : Field.format(parsed));
             }
         }
         return new Params(values, given);
