@@ -9,5 +9,6 @@ public final class Catalogue {
     public static void registerAll(OpRegistry r) {
         Elementwise.register(r);
         Dense.register(r);
+        Loss.register(r);
     }
 }
