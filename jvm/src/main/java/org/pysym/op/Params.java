@@ -34,7 +34,12 @@ public final class Params {
                             f.name, f.kind.name().toLowerCase(), op.name, op.describeParams());
                 values.put(f.name, f.defaultValue());
             } else {
-                Object parsed = f.parse(op.name, v);
+                Object parsed;
+                try {
+                    parsed = f.parse(op.name, v);
+                } catch (PysymError e) {
+                    throw new PysymError(e.getMessage() + ". Possible Arguments: " + op.describeParams());
+                }
                 values.put(f.name, parsed);
                 // a string keeps its spelling, so MXNet files round-trip unchanged
                 given.put(f.name, v instanceof String str && parsed != null ? str : Field.format(parsed));

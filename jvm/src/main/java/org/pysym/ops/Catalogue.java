@@ -10,5 +10,7 @@ public final class Catalogue {
         Elementwise.register(r);
         Dense.register(r);
         Loss.register(r);
+        Reduce.register(r);
+        Broadcast.register(r);
     }
 }
