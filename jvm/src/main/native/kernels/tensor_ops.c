@@ -827,6 +827,9 @@ static int transpose(const pysym_call *c) {
 /* 6. concat_fwd / split_fwd                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
+/* A part's length along axis: 1 when it lacks the axis (rank nd-1). */
+static int64_t part_len(const pysym_tensor *t, int nd, int64_t axis) { return t->ndim == nd ? t->shape[axis] : 1; }
+
 /* Shared by concat and split: `whole` is split along `axis` into `n` parts; checks ranks and
  * dims and returns the outer count and the inner size (product of dims after axis). */
 static int parts_check(const char *k, const pysym_tensor *whole, const pysym_tensor *parts, int n, int64_t axis, const char *pname, int64_t *outer, int64_t *inner) {
@@ -835,12 +838,15 @@ static int parts_check(const char *k, const pysym_tensor *whole, const pysym_ten
     int64_t total = 0;
     for (int i = 0; i < n; i++) {
         const pysym_tensor *t = &parts[i];
-        if (t->ndim != nd) return pysym_fail("%s: %s %d has rank %d, expected %d", k, pname, i, t->ndim, nd);
+        /* a part of rank nd-1 lacks the axis (size 1 there): stack's inputs, squeezed split outputs */
+        const int squeezed = t->ndim == nd - 1;
+        if (t->ndim != nd && !squeezed)
+            return pysym_fail("%s: %s %d has rank %d, expected %d (or %d without the axis)", k, pname, i, t->ndim, nd, nd - 1);
         for (int d = 0; d < nd; d++)
-            if (d != axis && t->shape[d] != whole->shape[d])
+            if (d != axis && t->shape[squeezed && d > axis ? d - 1 : d] != whole->shape[d])
                 return pysym_fail("%s: %s %d shape %s differs from %s outside axis %lld", k, pname, i, SHP(t),
                                   SHP(whole), (long long)axis);
-        total += t->shape[axis];
+        total += part_len(t, nd, axis);
     }
     if (total != whole->shape[axis])
         return pysym_fail("%s: %s sizes along axis %lld sum to %lld, expected %lld (shape %s)", k, pname,
@@ -866,7 +872,7 @@ static int concat_fwd(const pysym_call *c) {
     float *yd = y->data;
     int64_t start = 0;
     for (int i = 0; i < c->n_in; i++) {
-        const int64_t w = c->in[i].shape[axis] * inner;
+        const int64_t w = part_len(&c->in[i], y->ndim, axis) * inner;
         const float *xd = c->in[i].data;
 #pragma omp parallel for if (outer * w >= PAR_WORK && outer > 1) schedule(static)
         for (int64_t o = 0; o < outer; o++) memcpy(yd + o * W + start, xd + o * w, (size_t)w * sizeof(float));
@@ -891,7 +897,7 @@ static int split_fwd(const pysym_call *c) {
     const float *xd = x->data;
     int64_t start = 0;
     for (int i = 0; i < c->n_out; i++) {
-        const int64_t w = c->out[i].shape[axis] * inner;
+        const int64_t w = part_len(&c->out[i], x->ndim, axis) * inner;
         if (want(c, i)) {
             float *yd = c->out[i].data;
 #pragma omp parallel for if (outer * w >= PAR_WORK && outer > 1) schedule(static)

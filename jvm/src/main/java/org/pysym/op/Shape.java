@@ -8,16 +8,18 @@ public final class Shape {
     public static final int MAX_NDIM = 8;
     private final int[] dims;
 
-    private Shape(int[] dims) {
+    private Shape(int[] dims) { this.dims = dims; }
+
+    private static void checkRank(int[] dims) {
         PysymError.require(dims.length <= MAX_NDIM, "shape %s has %d dimensions: at most %d are supported",
                 Arrays.toString(dims), dims.length, MAX_NDIM);
-        this.dims = dims;
     }
 
     /** A tensor shape: every dimension must be non-negative. */
     public static Shape of(int... dims) {
         for (int d : dims)
             PysymError.require(d >= 0, "shape %s has a negative dimension", Arrays.toString(dims));
+        checkRank(dims);
         return new Shape(dims.clone());
     }
 
@@ -26,6 +28,7 @@ public final class Shape {
 
     public static Shape of(long... dims) {
         int[] d = new int[dims.length];
+        checkRank(d);
         for (int i = 0; i < dims.length; i++) {
             PysymError.require(dims[i] >= 0 && dims[i] <= Integer.MAX_VALUE, "shape dimension %d out of range", dims[i]);
             d[i] = (int) dims[i];

@@ -12,5 +12,6 @@ public final class Catalogue {
         Loss.register(r);
         Reduce.register(r);
         Broadcast.register(r);
+        ShapeOps.register(r);
     }
 }
