@@ -13,19 +13,27 @@ def op_symbol(op, n_inputs, params):
 
 def run_forward(op, inputs, params, is_train=False):
     sym = op_symbol(op, len(inputs), params)
-    args = {f"x{i}": NDArray.array(x) for i, x in enumerate(inputs)}
-    with sym.bind(Context.cpu(), args) as ex:
+    args, aux = split_aux(sym, {f"x{i}": NDArray.array(x) for i, x in enumerate(inputs)})
+    with sym.bind(Context.cpu(), args, auxStates=aux) as ex:
         ex.forward(isTrain=is_train)
         outs = [o.asnumpy() for o in ex.outputs]
-    for a in args.values():
+    for a in list(args.values()) + list((aux or {}).values()):
         a.dispose()
     return outs
 
 
+def split_aux(sym, arrays):
+    """Inputs that are auxiliary states (BatchNorm's moving_mean/var) go to auxStates; None when none."""
+    aux_names = set(sym.listAuxiliaryStates())
+    args = {k: v for k, v in arrays.items() if k not in aux_names}
+    aux = {k: v for k, v in arrays.items() if k in aux_names}
+    return args, (aux or None)
+
+
 def run_infer_shape(op, inputs, params, infer_from):
     sym = op_symbol(op, len(inputs), params)
-    args, outs, _ = sym.inferShapePartial({f"x{i}": np.shape(inputs[i]) for i in infer_from})
-    return [None if s is None else s.toTuple() for s in args], [None if s is None else s.toTuple() for s in outs]
+    args, outs, aux = sym.inferShapePartial({f"x{i}": np.shape(inputs[i]) for i in infer_from})
+    return [None if s is None else s.toTuple() for s in args + aux], [None if s is None else s.toTuple() for s in outs]
 
 
 def run_loss_backward(op, inputs, params, wrt=None):
@@ -48,9 +56,9 @@ def check_gradient(op, inputs, params, rng, wrt=None, eps=1e-3, rtol=2e-2, atol=
     differences of sum(w * op(x)) computed with the same forward kernels."""
     sym = op_symbol(op, len(inputs), params)
     wrt = range(len(inputs)) if wrt is None else wrt
-    args = {f"x{i}": NDArray.array(x) for i, x in enumerate(inputs)}
+    args, aux = split_aux(sym, {f"x{i}": NDArray.array(x) for i, x in enumerate(inputs)})
     grads = {f"x{i}": NDArray.zeros(*np.shape(inputs[i])) for i in wrt}
-    ex = sym.bind(Context.cpu(), args, grads)
+    ex = sym.bind(Context.cpu(), args, grads, auxStates=aux)
     ex.forward(isTrain=True)
     heads = [rng.uniform(-1, 1, o.shape.toTuple()).astype(np.float32) for o in ex.outputs]
     head_nd = [NDArray.array(h) for h in heads]
@@ -78,5 +86,5 @@ def check_gradient(op, inputs, params, rng, wrt=None, eps=1e-3, rtol=2e-2, atol=
                                        err_msg=f"gradient of {op} wrt input {i}")
     finally:
         ex.dispose()
-        for a in list(args.values()) + list(grads.values()) + head_nd:
+        for a in list(args.values()) + list(grads.values()) + head_nd + list((aux or {}).values()):
             a.dispose()

@@ -13,5 +13,6 @@ public final class Catalogue {
         Reduce.register(r);
         Broadcast.register(r);
         ShapeOps.register(r);
+        Nn.register(r);
     }
 }
