@@ -675,7 +675,8 @@ static window_t pool_window(const pool_geom *g, int64_t oy, int64_t ox) {
 static int pooling_fwd(const pysym_call *c) {
     const char *who = "pooling_fwd";
     pool_geom g;
-    if (check_counts(c, 1, 1, 10, who) || pool_parse(c, &c->in[0], &c->out[0], &g, who)) return PYSYM_ERROR;
+    /* an optional second output is MXNet's hidden max-pooling workspace: shaped like out, never read */
+    if (check_counts(c, 1, c->n_out == 2 ? 2 : 1, 10, who) || pool_parse(c, &c->in[0], &c->out[0], &g, who)) return PYSYM_ERROR;
     if (!want(c, 0)) return PYSYM_OK;
     const float *x = c->in[0].data;
     float *y = c->out[0].data;
@@ -965,7 +966,8 @@ static void lrn_norm(const float *x, const lrn_geom *g, float *norm) {
 static int lrn_fwd(const pysym_call *c) {
     const char *who = "lrn_fwd";
     lrn_geom g;
-    if (check_counts(c, 1, 1, 4, who) || lrn_parse(c, &c->in[0], &g, who)) return PYSYM_ERROR;
+    /* an optional second output is MXNet's hidden tmp_norm: kept for graph parity, not written */
+    if (check_counts(c, 1, c->n_out == 2 ? 2 : 1, 4, who) || lrn_parse(c, &c->in[0], &g, who)) return PYSYM_ERROR;
     if (!want(c, 0)) return PYSYM_OK;
     if (!same_shape(&c->out[0], &c->in[0])) return pysym_fail("%s: out shape differs from data", who);
     int64_t per = g.C * g.inner;

@@ -47,7 +47,13 @@ public final class SymbolJson {
                 fields.add("\"attrs\": " + Json.block('{', '}', kv, kv.size() > 1, 6));
             }
             List<String> inputs = new ArrayList<>();
-            for (NodeEntry e : n.inputs) inputs.add("[" + g.nodeId(e.node()) + ", " + e.index() + ", 0]");
+            List<String> inputNames = n.isVariable() ? List.of() : n.op.inputNames(n.params);
+            for (int i = 0; i < n.inputs.size(); i++) {
+                NodeEntry e = n.inputs.get(i);
+                // NNVM versions a variable each time an op mutates it: aux states are read at version 1
+                int version = i < inputNames.size() && n.op.isAux(inputNames.get(i)) && e.node().isVariable() ? 1 : 0;
+                inputs.add("[" + g.nodeId(e.node()) + ", " + e.index() + ", " + version + "]");
+            }
             fields.add("\"inputs\": " + Json.block('[', ']', inputs, inputs.size() > 10, 6));
             nodes.add(Json.block('{', '}', fields, true, 4));
             if (n.isVariable()) argNodes.add(Integer.toString(id));

@@ -8,11 +8,11 @@ public final class Catalogue {
 
     public static void registerAll(OpRegistry r) {
         Elementwise.register(r);
-        Dense.register(r);
-        Loss.register(r);
+        ShapeOps.register(r);
         Reduce.register(r);
         Broadcast.register(r);
-        ShapeOps.register(r);
+        Loss.register(r);
+        Dense.register(r);
         Nn.register(r);
     }
 }

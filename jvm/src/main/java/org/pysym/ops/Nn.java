@@ -361,7 +361,13 @@ final class Nn {
                         + "(batch, channel, height, width) data.\n\n"
                         + "Output size per axis: 1 + floor((x + 2*pad - kernel) / stride) (valid) or 1 + ceil(...) (full); "
                         + "1 for global_pool.")
-                .shape(Nn::poolShape)
+                // MXNet 1.9.1 (oneDNN build) gives max pooling a hidden workspace output; kept so graphs match
+                .outputs(p -> p != null && hasWorkspace(p) ? List.of("output", "workspace") : List.of("output"))
+                .visibleOutputs(1)
+                .shape(c -> {
+                    poolShape(c);
+                    if (c.numOutputs() > 1 && c.out(0) != null) c.setOut(1, c.out(0));
+                })
                 .kernel("pooling_fwd", poolPacker(0))
                 .grad(g -> List.of(g.op1("_backward_Pooling", g.params().given(), g.outGrad(0), g.input(0), g.output(0))))
                 .build());
@@ -584,8 +590,14 @@ final class Nn {
                 .param(intRequired("nsize", 1, "normalization window width in elements (odd)."));
     }
 
+    private static boolean hasWorkspace(Params p) {
+        int k = p.getShape("kernel").ndim();
+        return p.getString("pool_type").equals("max") && k >= 1 && k <= 3;
+    }
+
     private static void lrn(OpRegistry r) {
         r.register(lrnParams(OpDef.builder("LRN"))
+                .outputs("output", "tmp_norm").visibleOutputs(1)
                 .doc("Local response normalization across channels: out = data / (knorm + alpha/nsize * "
                         + "sum of data^2 over the nsize channels around each)^beta. data: (batch, channel, ...).")
                 .shape(c -> {
