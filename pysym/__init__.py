@@ -10,6 +10,11 @@ from .base import Context, DType, Shape, Some
 from .executor import Executor
 from .ndarray import NDArray
 from .symbol import Symbol
+from . import io
+
+# MXNet's NDArray.save / NDArray.load (binary NDArray-list format, as .params files use)
+NDArray.save = staticmethod(io.save)
+NDArray.load = staticmethod(io.load)
 
 PysymError = _jvm.PysymError
 MXNetError = PysymError

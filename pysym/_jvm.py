@@ -18,6 +18,11 @@ def _path(env, *default, must_exist=True):
 def start():
     if jpype.isJVMStarted():
         return
+    # The JVM raises SIGSEGV on purpose (implicit null checks) and handles it; Python's faulthandler,
+    # if enabled, would intercept those and abort the process.
+    import faulthandler
+    if faulthandler.is_enabled():
+        faulthandler.disable()
     jar = _path("PYSYM_JAR", "jvm", "build", "libs", "pysym.jar")
     # the Java core loads it and reports a missing library with its path
     lib = _path("PYSYM_NATIVE_LIB", "jvm", "build", "native", "libpysym.so", must_exist=False)

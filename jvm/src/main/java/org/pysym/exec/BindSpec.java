@@ -40,9 +40,10 @@ public final class BindSpec {
         if (given instanceof Map<?, ?> m) {
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 String k = String.valueOf(e.getKey());
-                int i = names.indexOf(k);
-                PysymError.require(i >= 0, "%s: '%s' is not an argument of this symbol; expected names from %s", what, k, names);
-                out.set(i, checkArray(what, k, e.getValue()));
+                PysymError.require(names.contains(k), "%s: '%s' is not an argument of this symbol; expected names from %s",
+                        what, k, names);
+                NDArray a = checkArray(what, k, e.getValue());
+                for (int i = 0; i < names.size(); i++) if (names.get(i).equals(k)) out.set(i, a);  // same-named variables
             }
         } else if (given instanceof List<?> l) {
             PysymError.require(l.size() == names.size(), "Length of %s do not match number of arguments: expected %d %s, got %d",

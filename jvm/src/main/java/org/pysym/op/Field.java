@@ -89,6 +89,7 @@ public final class Field {
             case DTYPE -> "dtype";
         };
         if (required()) return t + ", required";
+        if (defaultValue instanceof Boolean b) return t + ", optional, default=" + (b ? "1" : "0");
         return t + ", optional, default=" + (defaultValue == null ? "None" : format(defaultValue));
     }
 

@@ -25,9 +25,9 @@ public final class InferShape {
         Graph g = new Graph(sym.outputs());
         List<Node> args = sym.argumentNodes();
         List<Node> aux = sym.auxiliaryNodes();
-        Map<String, Node> inputs = new LinkedHashMap<>();
-        for (Node n : args) inputs.put(n.name, n);
-        for (Node n : aux) inputs.put(n.name, n);
+        Map<String, List<Node>> inputs = new LinkedHashMap<>();   // one name may label several variables
+        for (Node n : args) inputs.computeIfAbsent(n.name, k -> new ArrayList<>()).add(n);
+        for (Node n : aux) inputs.computeIfAbsent(n.name, k -> new ArrayList<>()).add(n);
         for (String k : known.keySet()) {
             if (!inputs.containsKey(k)) {
                 StringBuilder sb = new StringBuilder();
@@ -37,10 +37,12 @@ public final class InferShape {
             }
         }
         Shape[] shapes = new Shape[g.numEntries()];
-        for (Node n : inputs.values()) {
-            Shape s = known.get(n.name);
-            if (s == null) s = attrShape(n);
-            shapes[g.entryId(new NodeEntry(n, 0))] = s;
+        for (List<Node> same : inputs.values()) {
+            for (Node n : same) {
+                Shape s = known.get(n.name);
+                if (s == null) s = attrShape(n);
+                shapes[g.entryId(new NodeEntry(n, 0))] = s;
+            }
         }
         infer(g, shapes);
         List<Shape> argShapes = new ArrayList<>(), auxShapes = new ArrayList<>(), outShapes = new ArrayList<>();

@@ -97,6 +97,10 @@ public final class PlanMemory {
                 for (int o = 0; o < st.out().length; o++) def[g.entryId(st.nodeId(), o)] = s;
         }
 
+        // backward() may run again after one forward(): forward values it reads must survive it
+        for (int e = 0; e < n; e++)
+            if (def[e] >= 0 && def[e] < numForwardSteps && last[e] >= numForwardSteps) last[e] = steps.size();
+
         // decide each op output's fate, then hand out pool blocks in step order
         List<long[]> blocks = new ArrayList<>();           // {offset, bytes, freeAfterStep or -1 if free}
         long poolEnd = 0;
