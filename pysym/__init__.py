@@ -32,3 +32,16 @@ def resetNames():
 
 __all__ = ["Context", "DType", "Executor", "MXNetError", "NDArray", "PysymError", "Shape", "Some", "Symbol",
            "liveBytes", "resetNames"]
+
+
+def profile(on=True):
+    """Per-kernel native timing, for benchmarks: profile(True) resets and starts it; profile(False)
+    stops it and returns {kernel: (calls, milliseconds)}."""
+    native = _jvm.jpype.JClass("org.pysym.nativeio.Native")
+    report = str(native.profileReport())
+    native.setProfiling(bool(on))
+    out = {}
+    for line in report.splitlines():
+        name, calls, ns = line.split()
+        out[name] = (int(calls), float(ns) / 1e6)
+    return out

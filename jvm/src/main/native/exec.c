@@ -1,7 +1,35 @@
 /* exec.c - checks and walks an execution plan packed by Java (PlanWriter): one native call
  * runs a whole forward or backward pass. */
 #include "pysym.h"
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+/* Optional per-kernel timing (benchmarks only): totals since the last reset. */
+#define MAX_PROFILED 512
+static int profiling;
+static double profile_ns[MAX_PROFILED];
+static long profile_calls[MAX_PROFILED];
+
+static double now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+void pysym_profile_enable(int on) {
+    profiling = on;
+    memset(profile_ns, 0, sizeof profile_ns);
+    memset(profile_calls, 0, sizeof profile_calls);
+}
+
+int pysym_profile_report(char *buf, int size) {
+    int n = 0;
+    for (int k = 0; k < pysym_kernel_count() && k < MAX_PROFILED && n < size; k++)
+        if (profile_calls[k] > 0)
+            n += snprintf(buf + n, (size_t)(size - n), "%s %ld %.0f\n", pysym_kernel_at(k)->name, profile_calls[k], profile_ns[k]);
+    return n;
+}
 
 static int check_range(int64_t off, int64_t count, int64_t elem, int64_t total, const char *what) {
     if (count < 0 || off < (int64_t)sizeof(pysym_plan) || off > total || count > (total - off) / elem)
@@ -71,7 +99,13 @@ int pysym_plan_run(pysym_plan *p, int64_t begin, int64_t end, int is_train) {
         for (int j = 0; j < in->n_out; j++)
             if (call.req[j] != PYSYM_REQ_NULL && call.out[j].data == NULL && call.out[j].size > 0)
                 return pysym_fail("kernel %s: output %d has no data", k->name, j);
-        if (k->fn(&call) != PYSYM_OK) {
+        double t0 = profiling ? now_ns() : 0;
+        int status = k->fn(&call);
+        if (profiling && in->kernel < MAX_PROFILED) {
+            profile_ns[in->kernel] += now_ns() - t0;
+            profile_calls[in->kernel]++;
+        }
+        if (status != PYSYM_OK) {
             char msg[1024];
             strncpy(msg, pysym_last_error(), sizeof msg - 1);
             msg[sizeof msg - 1] = 0;

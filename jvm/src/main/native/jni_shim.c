@@ -57,6 +57,17 @@ JNIEXPORT jstring JNICALL FN(lastError)(JNIEnv *env, jclass cls) {
     return (*env)->NewStringUTF(env, pysym_last_error());
 }
 
+JNIEXPORT void JNICALL FN(setProfiling)(JNIEnv *env, jclass cls, jboolean on) {
+    pysym_profile_enable(on ? 1 : 0);
+}
+
+JNIEXPORT jstring JNICALL FN(profileReport)(JNIEnv *env, jclass cls) {
+    static char buf[65536];
+    buf[0] = 0;
+    pysym_profile_report(buf, sizeof buf);
+    return (*env)->NewStringUTF(env, buf);
+}
+
 JNIEXPORT jint JNICALL FN(setThreads)(JNIEnv *env, jclass cls, jint n) {
     int threads = n > 0 ? n : omp_get_num_procs();
     omp_set_num_threads(threads);

@@ -104,6 +104,10 @@ int pysym_plan_check(const pysym_plan *plan, int64_t buffer_bytes);
 int pysym_plan_run(pysym_plan *plan, int64_t begin, int64_t end, int is_train);
 void pysym_plan_release_state(pysym_plan *plan);
 
+/* Per-kernel timing for benchmarks: enable (also resets), then a "name calls ns" line per kernel. */
+void pysym_profile_enable(int on);
+int pysym_profile_report(char *buf, int size);
+
 /* Helpers shared by kernels. */
 static inline int pysym_threads_for(int64_t work) { return work >= (1 << 16) ? 0 : 1; }
 uint64_t pysym_rng_next(uint64_t *state);

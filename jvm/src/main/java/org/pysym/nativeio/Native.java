@@ -90,6 +90,18 @@ public final class Native {
 
     public static void releasePlanState(long plan) { NativeLib.releasePlanState(plan); }
 
+    /** Per-kernel timing for benchmarks; enabling resets the totals. */
+    public static void setProfiling(boolean on) {
+        ensureLoaded();
+        NativeLib.setProfiling(on);
+    }
+
+    /** One "kernel calls nanoseconds" line per kernel run since profiling was enabled. */
+    public static String profileReport() {
+        ensureLoaded();
+        return NativeLib.profileReport();
+    }
+
     public static int setThreads(int n) {
         ensureLoaded();
         PysymError.require(n >= 0, "thread count must be >= 0 (0 = all cores), got %d", n);

@@ -23,4 +23,6 @@ public final class NativeLib {
     static native void releasePlanState(long plan);
     static native String lastError();
     static native int setThreads(int n);
+    static native void setProfiling(boolean on);
+    static native String profileReport();
 }
