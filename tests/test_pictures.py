@@ -1,7 +1,9 @@
 """MXNet's "Symbol in Pictures", each picture with its exact numbers (reference §4.3)."""
 import numpy as np
 
-from pysym import Context, NDArray, Shape, Symbol
+import pytest
+
+from pysym import Context, NDArray, PysymError, Shape, Symbol
 
 
 def compose_basic():
@@ -97,4 +99,75 @@ def test_simple_bind_skips_data_and_label_gradients():
     assert ex.gradDict["data"] is None
     assert ex.gradDict["softmax_label"] is None
     assert ex.gradDict["fc_weight"] is not None
+    ex.dispose()
+
+
+# ---- the network pictures (reference §4.3): compose_net, compose_multi_in, simple_bind, aux_state ----
+
+from pysym import Some  # noqa: E402
+
+
+def test_compose_net_names():
+    data = Symbol.Variable("data")
+    fc1 = Symbol.api.FullyConnected(Some(data), num_hidden=128, name="fc1")
+    act1 = Symbol.api.Activation(Some(fc1), act_type="relu")
+    assert fc1.listArguments() == ["data", "fc1_weight", "fc1_bias"]
+    assert fc1.listOutputs() == ["fc1_output"]
+    assert act1.listOutputs() == ["activation0_output"]
+    legacy = Symbol.FullyConnected("fc2")()({"data": data, "num_hidden": 64})
+    assert legacy.listArguments() == ["data", "fc2_weight", "fc2_bias"]
+    assert Symbol.api.FullyConnected(data, num_hidden=3).listOutputs() == ["fullyconnected0_output"]
+
+
+def test_compose_multi_in():
+    fc1 = Symbol.api.FullyConnected(Some(Symbol.Variable("data")), num_hidden=128, name="fc1")
+    fc2 = Symbol.api.FullyConnected(Some(Symbol.Variable("data2")), num_hidden=128, name="fc2")
+    combined = fc1 + fc2
+    assert combined.listArguments() == ["data", "fc1_weight", "fc1_bias", "data2", "fc2_weight", "fc2_bias"]
+
+
+def test_executor_simple_bind_network(rng):
+    data = Symbol.Variable("data")
+    fc1 = Symbol.api.FullyConnected(Some(data), num_hidden=128, name="fc1")
+    act1 = Symbol.api.Activation(Some(fc1), act_type="relu")
+    ex = act1.simpleBind(Context.cpu(), "write", {"data": Shape(100, 768)})
+    assert list(ex.argDict) == ["data", "fc1_weight", "fc1_bias"]
+    assert ex.gradDict["data"] is None
+    assert ex.argDict["fc1_weight"].shape == Shape(128, 768) and ex.argDict["fc1_bias"].shape == Shape(128)
+    x = rng.standard_normal((100, 768)).astype(np.float32)
+    w = (rng.standard_normal((128, 768)) * 0.05).astype(np.float32)
+    b = rng.standard_normal(128).astype(np.float32)
+    ex.argDict["data"].set(x)
+    ex.argDict["fc1_weight"].set(w)
+    ex.argDict["fc1_bias"].set(b)
+    ex.forward(isTrain=True)
+    z = x.astype(np.float64) @ w.T + b
+    np.testing.assert_allclose(ex.outputs[0].asnumpy(), np.maximum(z, 0), rtol=1e-4, atol=1e-4)
+    g = rng.standard_normal((100, 128)).astype(np.float32)
+    ex.backward(NDArray.array(g))
+    dz = g * (z > 0)
+    np.testing.assert_allclose(ex.gradDict["fc1_weight"].asnumpy(), dz.T @ x, rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(ex.gradDict["fc1_bias"].asnumpy(), dz.sum(0), rtol=1e-3, atol=1e-3)
+    ex.dispose()
+
+
+def test_executor_aux_state():
+    data = Symbol.Variable("data")
+    bn = Symbol.api.BatchNorm(Some(data), name="bn")
+    assert bn.listArguments() == ["data", "bn_gamma", "bn_beta"]
+    assert bn.listAuxiliaryStates() == ["bn_moving_mean", "bn_moving_var"]
+    x = np.arange(12, dtype=np.float32).reshape(4, 3)
+    ex = bn.bind(Context.cpu(), {"data": NDArray.array(x), "bn_gamma": NDArray.ones(3), "bn_beta": NDArray.zeros(3)},
+                 {"bn_gamma": NDArray.zeros(3)}, "write",
+                 {"bn_moving_mean": NDArray.zeros(3), "bn_moving_var": NDArray.ones(3)})
+    ex.forward(isTrain=False)                     # inference: moving statistics
+    np.testing.assert_allclose(ex.outputs[0].asnumpy(), x / np.sqrt(1 + 1e-3), rtol=1e-5)
+    ex.forward(isTrain=True)                      # training: batch statistics, aux untouched until backward
+    np.testing.assert_allclose(ex.outputs[0].asnumpy(), (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-3), rtol=1e-4)
+    np.testing.assert_array_equal(ex.auxDict["bn_moving_mean"].asnumpy(), np.zeros(3))
+    ex.backward(NDArray.ones(4, 3))
+    np.testing.assert_allclose(ex.auxDict["bn_moving_mean"].asnumpy(), 0.1 * x.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(ex.auxDict["bn_moving_var"].asnumpy(), 0.9 + 0.1 * x.var(0), rtol=1e-5)
+    with pytest.raises(PysymError, match="aux_states"):
+        bn.bind(Context.cpu(), {"data": NDArray.array(x), "bn_gamma": NDArray.ones(3), "bn_beta": NDArray.zeros(3)})
     ex.dispose()
