@@ -23,6 +23,10 @@ def start():
     import faulthandler
     if faulthandler.is_enabled():
         faulthandler.disable()
+    # libgomp, when left to itself here, parks its workers almost at once, so every kernel paid a
+    # wake-up (MLP step 10.5 ms vs 7.1 ms measured); spin as long as libgomp's documented default.
+    if "OMP_WAIT_POLICY" not in os.environ:
+        os.environ.setdefault("GOMP_SPINCOUNT", "300000")
     jar = _path("PYSYM_JAR", "jvm", "build", "libs", "pysym.jar")
     # the Java core loads it and reports a missing library with its path
     lib = _path("PYSYM_NATIVE_LIB", "jvm", "build", "native", "libpysym.so", must_exist=False)
