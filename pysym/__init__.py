@@ -11,6 +11,7 @@ from .executor import Executor
 from .ndarray import NDArray
 from .symbol import Symbol
 from . import io
+from .model import Model
 
 # MXNet's NDArray.save / NDArray.load (binary NDArray-list format, as .params files use)
 NDArray.save = staticmethod(io.save)
@@ -30,7 +31,7 @@ def resetNames():
     _jvm.JNameManager.reset()
 
 
-__all__ = ["Context", "DType", "Executor", "MXNetError", "NDArray", "PysymError", "Shape", "Some", "Symbol",
+__all__ = ["Context", "DType", "Executor", "MXNetError", "Model", "NDArray", "PysymError", "Shape", "Some", "Symbol",
            "liveBytes", "resetNames"]
 
 

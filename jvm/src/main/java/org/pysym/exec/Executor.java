@@ -289,6 +289,9 @@ public final class Executor implements AutoCloseable {
         }
     }
 
+    /** Makes this executor the owner of arrays it was bound with: disposed together with it. */
+    public void adopt(java.util.Collection<NDArray> arrays) { owned.addAll(arrays); }
+
     // ---- running ----------------------------------------------------------------------------
 
     private void checkLive() {
