@@ -106,6 +106,24 @@ class Context:
     __repr__ = __str__
 
 
+class Disposable:
+    """A Python face over a Java object that owns native memory: dispose()/close() release it,
+    and a ``with`` block releases it on exit."""
+    __slots__ = ()
+
+    def dispose(self):
+        self._j.dispose()
+
+    def close(self):
+        self._j.dispose()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._j.dispose()
+
+
 class Some:
     """Scala's Some, so typed-API calls transliterate literally: Symbol.api.FullyConnected(Some(data), ...).
     Plain values and None are accepted wherever Some is."""

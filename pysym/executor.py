@@ -1,9 +1,10 @@
 """Executor: a symbol bound to arrays. forward() and backward() are one native call each."""
 from . import _jvm
+from .base import Disposable
 from .ndarray import NDArray
 
 
-class Executor:
+class Executor(Disposable):
     """Holds the same NDArray objects it was bound with; outputs are overwritten by every forward."""
     __slots__ = ("_j", "_run", "outputs", "argArrays", "gradArrays", "auxArrays", "_argNames", "_auxNames")
 
@@ -55,13 +56,3 @@ class Executor:
     def debugStr(self):
         return str(self._j.debugStr())
 
-    def dispose(self):
-        self._j.dispose()
-
-    close = dispose
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.dispose()

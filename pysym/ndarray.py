@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from . import _jvm
-from .base import Context, Shape, java_dtype
+from .base import Context, Disposable, Shape, java_dtype
 
 _TYPESTR = {"float32": "<f4", "float64": "<f8", "float16": "<f2", "uint8": "|u1",
             "int32": "<i4", "int8": "|i1", "int64": "<i8"}
@@ -46,7 +46,7 @@ class _Lease:
             pass
 
 
-class NDArray:
+class NDArray(Disposable):
     """A dense array in 64-byte aligned native memory (float32 kernels so far)."""
     __slots__ = ("_j", "__weakref__")
 
@@ -233,18 +233,6 @@ class NDArray:
         return self.shape == other.shape and bool(np.array_equal(np.asarray(self), np.asarray(other)))
 
     __hash__ = object.__hash__
-
-    # ---- lifetime ----------------------------------------------------------------------------
-    def dispose(self):
-        self._j.dispose()
-
-    close = dispose
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.dispose()
 
     def __repr__(self):
         return str(self._j.toString())
