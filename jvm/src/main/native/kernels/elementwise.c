@@ -2,6 +2,7 @@
  * Every kernel here maps element i of each input to element i of each output, so in-place use
  * (output == input) is safe. Loops run on one thread below PARALLEL_MIN elements. */
 #include "pysym.h"
+#include "vmath.h"
 #include <math.h>
 #include <string.h>
 
@@ -83,13 +84,13 @@ SCALAR(k_minimum_scalar, x[i] < s ? x[i] : s)
         EACH(c->out[0].size, o[i] = (expr));                                       \
         return PYSYM_OK;                                                           \
     }
-UNARY(k_exp, expf(x[i]))
+UNARY(k_exp, pysym_expf(x[i]))
 UNARY(k_log, logf(x[i]))
 UNARY(k_sqrt, sqrtf(x[i]))
 UNARY(k_square, x[i] * x[i])
 UNARY(k_abs, fabsf(x[i]))
-UNARY(k_tanh, tanhf(x[i]))
-UNARY(k_sigmoid, 1.0f / (1.0f + expf(-x[i])))
+UNARY(k_tanh, pysym_tanhf(x[i]))
+UNARY(k_sigmoid, pysym_sigmoidf(x[i]))
 UNARY(k_relu, x[i] > 0.0f ? x[i] : 0.0f)
 UNARY(k_negative, -x[i])
 

@@ -7,6 +7,7 @@
  * see them (each is marked "MXNet quirk"). Elementwise kernels are safe when an output aliases an
  * input of the same shape (MXNet's in-place options); the row kernels are too. */
 #include "pysym.h"
+#include "vmath.h"
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -123,11 +124,11 @@ static int activation_fwd(const pysym_call *c) {
         break;
     case ACT_SIGMOID:
 #pragma omp parallel for if(par(n))
-        for (int64_t i = 0; i < n; ++i) y[i] = 1.0f / (1.0f + expf(-x[i]));
+        for (int64_t i = 0; i < n; ++i) y[i] = pysym_sigmoidf(x[i]);
         break;
     case ACT_TANH:
 #pragma omp parallel for if(par(n))
-        for (int64_t i = 0; i < n; ++i) y[i] = tanhf(x[i]);
+        for (int64_t i = 0; i < n; ++i) y[i] = pysym_tanhf(x[i]);
         break;
     case ACT_SOFTRELU:
 #pragma omp parallel for if(par(n))
@@ -397,17 +398,17 @@ static int softmax_rows(const char *k, const float *x, float *y, int64_t outer, 
             float sum = 0.0f;
             if (lg) {
                 if (t == 1.0f) {
-                    for (int64_t j = 0; j < n; ++j) sum += expf(xr[j] - m);
+                    for (int64_t j = 0; j < n; ++j) sum += pysym_expf(xr[j] - m);
                     const float ls = logf(sum);
                     for (int64_t j = 0; j < n; ++j) yr[j] = (xr[j] - m) - ls;
                 } else {
-                    for (int64_t j = 0; j < n; ++j) sum += expf((xr[j] - m) / t);
+                    for (int64_t j = 0; j < n; ++j) sum += pysym_expf((xr[j] - m) / t);
                     const float ls = logf(sum);
                     for (int64_t j = 0; j < n; ++j) yr[j] = (xr[j] - m) / t - ls;
                 }
             } else {
                 for (int64_t j = 0; j < n; ++j) {
-                    const float e = t == 1.0f ? expf(xr[j] - m) : expf((xr[j] - m) / t);
+                    const float e = t == 1.0f ? pysym_expf(xr[j] - m) : pysym_expf((xr[j] - m) / t);
                     yr[j] = e;
                     sum += e;
                 }
@@ -440,7 +441,7 @@ static int softmax_rows(const char *k, const float *x, float *y, int64_t outer, 
         if (lg) {
             for (int64_t j = 0; j < n; ++j)
                 for (int64_t i = 0; i < inner; ++i)
-                    sum[i] += t == 1.0f ? expf(xs[j * inner + i] - m[i]) : expf((xs[j * inner + i] - m[i]) / t);
+                    sum[i] += t == 1.0f ? pysym_expf(xs[j * inner + i] - m[i]) : pysym_expf((xs[j * inner + i] - m[i]) / t);
             for (int64_t i = 0; i < inner; ++i) sum[i] = logf(sum[i]);
             for (int64_t j = 0; j < n; ++j)
                 for (int64_t i = 0; i < inner; ++i) {
@@ -450,7 +451,7 @@ static int softmax_rows(const char *k, const float *x, float *y, int64_t outer, 
         } else {
             for (int64_t j = 0; j < n; ++j)
                 for (int64_t i = 0; i < inner; ++i) {
-                    const float e = t == 1.0f ? expf(xs[j * inner + i] - m[i]) : expf((xs[j * inner + i] - m[i]) / t);
+                    const float e = t == 1.0f ? pysym_expf(xs[j * inner + i] - m[i]) : pysym_expf((xs[j * inner + i] - m[i]) / t);
                     ys[j * inner + i] = e;
                     sum[i] += e;
                 }
@@ -479,7 +480,7 @@ static int softmax_grad_rows(const char *k, const float *g, const float *y, floa
             if (lg) {
                 for (int64_t j = 0; j < n; ++j) sum += gr[j];
                 for (int64_t j = 0; j < n; ++j) {
-                    const float v = gr[j] - expf(yr[j]) * sum;
+                    const float v = gr[j] - pysym_expf(yr[j]) * sum;
                     dr[j] = t == 1.0f ? v : v / t;
                 }
             } else {
@@ -513,7 +514,7 @@ static int softmax_grad_rows(const char *k, const float *g, const float *y, floa
         for (int64_t j = 0; j < n; ++j)
             for (int64_t i = 0; i < inner; ++i) {
                 const int64_t q = j * inner + i;
-                const float v = lg ? gs[q] - expf(ys[q]) * sum[i] : ys[q] * (gs[q] - sum[i]);
+                const float v = lg ? gs[q] - pysym_expf(ys[q]) * sum[i] : ys[q] * (gs[q] - sum[i]);
                 ds[q] = t == 1.0f ? v : v / t;
             }
     }
@@ -794,7 +795,7 @@ static int regression_fwd(const pysym_call *c) {
         return PYSYM_OK;
     }
 #pragma omp parallel for if(par(n))
-    for (int64_t i = 0; i < n; ++i) y[i] = 1.0f / (1.0f + expf(-x[i]));
+    for (int64_t i = 0; i < n; ++i) y[i] = pysym_sigmoidf(x[i]);
     return PYSYM_OK;
 }
 
