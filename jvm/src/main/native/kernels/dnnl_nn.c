@@ -681,6 +681,13 @@ static int pooling_fwd(const pysym_call *c) {
     const float *x = c->in[0].data;
     float *y = c->out[0].data;
     int64_t isz = g.ih * g.iw, osz = g.oh * g.ow;
+    /* the workspace, when there is one, records each max window's first argmax (index in its plane,
+     * exact in float below 2^24) so the backward scatters instead of searching again */
+    float *argmax = NULL;
+    if (c->n_out == 2 && want(c, 1) && g.type == POOL_MAX && isz < (1 << 24)) {
+        if (!same_shape(&c->out[1], &c->out[0])) return pysym_fail("%s: workspace shape differs from out", who);
+        argmax = c->out[1].data;
+    }
 #pragma omp parallel for schedule(static) if (g.planes * isz >= (1 << 15))
     for (int64_t pl = 0; pl < g.planes; pl++) {
         const float *xp = x + pl * isz;
@@ -690,9 +697,14 @@ static int pooling_fwd(const pysym_call *c) {
                 window_t w = pool_window(&g, oy, ox);
                 if (g.type == POOL_MAX) {
                     float m = -FLT_MAX;
-                    for (int64_t h = w.h0; h < w.h1; h++)
-                        for (int64_t q = w.w0; q < w.w1; q++) m = xp[h * g.iw + q] > m ? xp[h * g.iw + q] : m;
+                    int64_t at = w.h0 * g.iw + w.w0;   /* first position wins ties, as MXNet's backward */
+                    for (int64_t h = w.h0; h < w.h1; h++) {
+                        const float *row = xp + h * g.iw;
+                        for (int64_t q = w.w0; q < w.w1; q++)
+                            if (row[q] > m) { m = row[q]; at = h * g.iw + q; }
+                    }
                     yp[oy * g.ow + ox] = m;
+                    if (argmax) argmax[pl * osz + oy * g.ow + ox] = (float)at;
                 } else {
                     float sum = 0;
                     for (int64_t h = w.h0; h < w.h1; h++)
@@ -712,13 +724,29 @@ static int pooling_fwd(const pysym_call *c) {
 static int pooling_bwd(const pysym_call *c) {
     const char *who = "pooling_bwd";
     pool_geom g;
-    if (check_counts(c, 3, 1, 10, who) || pool_parse(c, &c->in[1], &c->in[0], &g, who)) return PYSYM_ERROR;
+    /* an optional 4th input is the forward's workspace (max pooling argmax indices) */
+    if (check_counts(c, c->n_in == 4 ? 4 : 3, 1, 10, who) || pool_parse(c, &c->in[1], &c->in[0], &g, who)) return PYSYM_ERROR;
     if (!same_shape(&c->in[2], &c->in[0])) return pysym_fail("%s: out_data shape differs from out_grad", who);
+    if (c->n_in == 4 && !same_shape(&c->in[3], &c->in[0])) return pysym_fail("%s: workspace shape differs from out_grad", who);
     if (!want(c, 0)) return PYSYM_OK;
     if (!same_shape(&c->out[0], &c->in[1])) return pysym_fail("%s: d_data shape differs from in_data", who);
     const float *gy = c->in[0].data, *x = c->in[1].data, *y = c->in[2].data;
     float *gx = c->out[0].data;
     int64_t isz = g.ih * g.iw, osz = g.oh * g.ow;
+    if (c->n_in == 4 && g.type == POOL_MAX && isz < (1 << 24)) {
+        const float *argmax = c->in[3].data;
+#pragma omp parallel for schedule(static) if (g.planes * isz >= (1 << 15))
+        for (int64_t pl = 0; pl < g.planes; pl++) {
+            float *gxp = gx + pl * isz;
+            const float *gyp = gy + pl * osz, *ap = argmax + pl * osz;
+            memset(gxp, 0, (size_t)isz * sizeof(float));
+            for (int64_t o = 0; o < osz; o++) {
+                int64_t at = (int64_t)ap[o];
+                if (at >= 0 && at < isz) gxp[at] += gyp[o];
+            }
+        }
+        return PYSYM_OK;
+    }
 #pragma omp parallel for schedule(static) if (g.planes * isz >= (1 << 15))
     for (int64_t pl = 0; pl < g.planes; pl++) {
         const float *xp = x + pl * isz, *yp = y + pl * osz, *gyp = gy + pl * osz;

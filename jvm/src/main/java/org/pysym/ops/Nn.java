@@ -369,11 +369,16 @@ final class Nn {
                     if (c.numOutputs() > 1 && c.out(0) != null) c.setOut(1, c.out(0));
                 })
                 .kernel("pooling_fwd", poolPacker(0))
-                .grad(g -> List.of(g.op1("_backward_Pooling", g.params().given(), g.outGrad(0), g.input(0), g.output(0))))
+                .grad(g -> List.of(hasWorkspace(g.params())
+                        ? g.op1("_backward_Pooling", g.params().given(), g.outGrad(0), g.input(0), g.output(0), g.output(1))
+                        : g.op1("_backward_Pooling", g.params().given(), g.outGrad(0), g.input(0), g.output(0))))
                 .build());
         r.register(poolParams(OpDef.builder("_backward_Pooling"))
-                .doc("Gradient of Pooling: (out_grad, data, output) -> data_grad.")
-                .inputs("out_grad", "data", "output").outputs("data_grad")
+                .doc("Gradient of Pooling: (out_grad, data, output[, workspace]) -> data_grad; max pooling's "
+                        + "workspace holds the forward's argmax positions.")
+                .inputs(p -> p != null && hasWorkspace(p) ? List.of("out_grad", "data", "output", "workspace")
+                        : List.of("out_grad", "data", "output"))
+                .outputs("data_grad")
                 .shape(ShapeRules.outputsLikeInputs(1))
                 .kernel("pooling_bwd", poolPacker(1)).backwardOp().build());
     }
