@@ -336,8 +336,33 @@ class _Api:
 
 
 def _make_api_fn(op_name, jop):
-    def fn(*inputs, name=None, attr=None, **kwargs):
-        return _call_op(op_name, list(inputs), kwargs, name, attr)
+    """Positional arguments follow the typed API's order, as in MXNet: the inputs, then the parameters
+    in declaration order, then name and attr (Symbol.api.Activation(fc1, "relu", "relu1"))."""
+    variadic = bool(jop.variadic)
+    n_inputs = None if variadic else len(jop.declaredInputs())
+    fields = [str(f.name) for f in jop.fields() if str(f.name) != "num_args"]
+
+    def fn(*args, name=None, attr=None, **kwargs):
+        if variadic:
+            k = 0
+            while k < len(args) and (args[k] is None or isinstance(unwrap(args[k]), Symbol)):
+                k += 1
+        else:
+            k = min(len(args), n_inputs)
+        inputs, rest = list(args[:k]), list(args[k:])
+        slots = fields + ["name", "attr"]
+        if len(rest) > len(slots):
+            raise _jvm.PysymError(f"{op_name} takes at most {k + len(slots)} positional arguments, got {len(args)}")
+        for key, value in zip(slots, rest):
+            if key in kwargs or (key == "name" and name is not None) or (key == "attr" and attr is not None):
+                raise _jvm.PysymError(f"{op_name}: argument '{key}' given both by position and by name")
+            if key == "name":
+                name = value
+            elif key == "attr":
+                attr = value
+            else:
+                kwargs[key] = value
+        return _call_op(op_name, inputs, kwargs, name, attr)
     fn.__name__ = op_name
     fn.__doc__ = str(jop.fullDoc())
     return fn

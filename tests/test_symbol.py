@@ -113,3 +113,15 @@ def test_symbol_helpers_pow_max_min():
     assert Symbol.pow(2, a).listOutputs() == ["_rpowerscalar0_output"]
     assert Symbol.max(a, b).listOutputs() == ["_maximum0_output"]
     assert Symbol.min(a, 3).listOutputs() == ["_minimumscalar0_output"]
+
+
+def test_api_positional_parameters_follow_the_typed_api_order():
+    data = Symbol.Variable("data")
+    fc1 = Symbol.api.FullyConnected(data, None, None, 128, name="fc1")
+    act = Symbol.api.Activation(fc1, "relu", "relu1")          # as MXNet Scala's tutorial writes it
+    assert act.listOutputs() == ["relu1_output"]
+    assert act.inferShape(data=(2, 5))[0] == [Shape(2, 5), Shape(128, 5), Shape(128)]
+    with pytest.raises(PysymError, match="takes at most 4 positional arguments"):
+        Symbol.api.Activation(fc1, "relu", "r", None, 5)
+    with pytest.raises(PysymError, match="given both by position and by name"):
+        Symbol.api.Activation(fc1, "relu", act_type="tanh")

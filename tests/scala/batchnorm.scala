@@ -1,0 +1,48 @@
+// A BatchNorm network (executor_aux_state.png): arguments vs auxiliary states, training forward,
+// backward, the moving statistics, and inference with them; compared with batchnorm.py.
+import org.pysym._
+
+val data = Symbol.Variable("data")
+val fc = Symbol.api.FullyConnected(Some(data), num_hidden = 4, name = "fc")
+val bn = Symbol.api.BatchNorm(Some(fc), eps = Some(1e-3), momentum = Some(0.9), fix_gamma = Some(false), name = "bn")
+val act = Symbol.api.Activation(Some(bn), act_type = "relu", name = "relu")
+val net = Symbol.api.SoftmaxOutput(Some(act), name = "softmax")
+parity("bn.args", net.listArguments())
+parity("bn.aux", net.listAuxiliaryStates())
+parity("bn.outputs", net.listOutputs())
+parity("bn.infer", net.inferShape(Map("data" -> Shape(6, 3))))
+parity("bn.bn_attr", bn.listAttr())
+
+val exec = net.simpleBind(Context.cpu(), "write", Map("data" -> Shape(6, 3)))
+parity("bind.aux_init", exec.auxDict)
+def fill(n: Int, k: Int): Array[Float] = Array.tabulate(n)(i => ((i * k) % 11 - 5) / 10f)
+exec.argDict("data").set(fill(18, 3))
+exec.argDict("fc_weight").set(fill(12, 7))
+exec.argDict("fc_bias").set(fill(4, 5))
+exec.argDict("bn_gamma").set(Array(1f, 0.5f, 2f, 1.5f))
+exec.argDict("bn_beta").set(Array(0.1f, -0.2f, 0.3f, 0f))
+exec.argDict("softmax_label").set(Array(0f, 1f, 2f, 3f, 1f, 0f))
+exec.auxDict("bn_moving_var").set(1f)
+
+exec.forward(isTrain = true)
+parity("train.out", exec.outputs(0))
+parity("train.aux_after_forward", exec.auxDict)
+exec.backward()
+parity("train.aux_after_backward", exec.auxDict)
+parity("train.grads", exec.gradDict.filter(_._2 != null))
+exec.forward(isTrain = false)
+parity("infer.out", exec.outputs(0))
+
+// the same BatchNorm bound by hand: aux states passed as a Seq in listAuxiliaryStates() order
+val x = Symbol.Variable("x")
+val bn2 = Symbol.api.BatchNorm(data = Some(x), fix_gamma = Some(false), name = "bn2")
+val xs = NDArray.array(fill(8, 3), Shape(4, 2))
+val mm = NDArray.zeros(2)
+val mv = NDArray.ones(2)
+val gx = NDArray.zeros(4, 2)
+val ex2 = bn2.bind(Context.cpu(), Map("x" -> xs, "bn2_gamma" -> NDArray.ones(2), "bn2_beta" -> NDArray.zeros(2)), Map("x" -> gx), "write", Seq(mm, mv), null, null)
+ex2.forward(isTrain = true)
+parity("bind.out", ex2.outputs(0))
+ex2.backward(NDArray.array(fill(8, 5), Shape(4, 2)))
+parity("bind.grad_x", gx)
+parity("bind.moving", Seq(mm, mv))
