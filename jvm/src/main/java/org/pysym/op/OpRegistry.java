@@ -11,6 +11,8 @@ import org.pysym.PysymError;
 public final class OpRegistry {
     private final Map<String, OpDef> byName = new LinkedHashMap<>();
     private final List<OpDef> all = new ArrayList<>();
+    private final Map<OpDef, String> families = new java.util.IdentityHashMap<>();
+    private String currentFamily = "";
 
     private OpRegistry() {}
 
@@ -26,11 +28,21 @@ public final class OpRegistry {
 
     public static OpRegistry get() { return Holder.INSTANCE; }
 
+    /** Registers a family's operators under its name (the API docs have one page per family). */
+    public void family(String name, java.util.function.Consumer<OpRegistry> declarations) {
+        currentFamily = name;
+        declarations.accept(this);
+        currentFamily = "";
+    }
+
+    public static String familyOf(OpDef op) { return get().families.get(op); }
+
     public void register(OpDef op) {
         for (String n : names(op))
             PysymError.require(!byName.containsKey(n), "operator name %s registered twice", n);
         for (String n : names(op)) byName.put(n, op);
         all.add(op);
+        families.put(op, currentFamily);
     }
 
     private static List<String> names(OpDef op) {

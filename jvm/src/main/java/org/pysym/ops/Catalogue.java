@@ -7,12 +7,12 @@ public final class Catalogue {
     private Catalogue() {}
 
     public static void registerAll(OpRegistry r) {
-        Elementwise.register(r);
-        ShapeOps.register(r);
-        Reduce.register(r);
-        Broadcast.register(r);
-        Loss.register(r);
-        Dense.register(r);
-        Nn.register(r);
+        r.family("Elementwise", Elementwise::register);
+        r.family("ShapeOps", ShapeOps::register);
+        r.family("Reduce", Reduce::register);
+        r.family("Broadcast", Broadcast::register);
+        r.family("Loss", Loss::register);
+        r.family("Dense", Dense::register);
+        r.family("Nn", Nn::register);
     }
 }
