@@ -31,6 +31,9 @@ public final class Field {
     public static Field intRequired(String name, int min, String doc) {
         return new Field(name, Kind.INT, REQUIRED, null, min, Integer.MAX_VALUE, doc);
     }
+    public static Field intRequired(String name, int min, int max, String doc) {
+        return new Field(name, Kind.INT, REQUIRED, null, min, max, doc);
+    }
     public static Field intParam(String name, Integer def, String doc) {
         return new Field(name, Kind.INT, def, null, Integer.MIN_VALUE, Integer.MAX_VALUE, doc);
     }

@@ -15,6 +15,9 @@ import org.pysym.PysymError;
  * execution and the generated Python/Scala APIs all read this declaration.
  */
 public final class OpDef {
+    /** More inputs than this is a malformed call or file, not a real graph. */
+    public static final int MAX_VARIADIC_INPUTS = 1 << 16;
+
     public final String name;
     public final List<String> aliases;
     public final String doc;
@@ -66,6 +69,8 @@ public final class OpDef {
     public List<String> inputNames(Params p) {
         if (variadic) {
             int n = p.getInt("num_args");
+            PysymError.require(n >= 0 && n <= MAX_VARIADIC_INPUTS, "operator %s: num_args=%d is outside [0, %d]",
+                    name, n, MAX_VARIADIC_INPUTS);
             List<String> names = new ArrayList<>();
             for (int i = 0; i < n; i++) names.add("arg" + i);
             return names;

@@ -16,9 +16,16 @@ public final class Shape {
     }
 
     /** A tensor shape: every dimension must be non-negative. */
+    /** Element counts stay far from long overflow, so byte sizes (count x 8) are always exact. */
+    public static final long MAX_ELEMENTS = 1L << 48;
+
     public static Shape of(int... dims) {
-        for (int d : dims)
+        long n = 1;
+        for (int d : dims) {
             PysymError.require(d >= 0, "shape %s has a negative dimension", Arrays.toString(dims));
+            n = d == 0 || n == 0 ? 0 : (n > MAX_ELEMENTS / d ? MAX_ELEMENTS + 1 : n * d);
+        }
+        PysymError.require(n <= MAX_ELEMENTS, "shape %s has more than 2^48 elements", Arrays.toString(dims));
         checkRank(dims);
         return new Shape(dims.clone());
     }
@@ -28,12 +35,11 @@ public final class Shape {
 
     public static Shape of(long... dims) {
         int[] d = new int[dims.length];
-        checkRank(d);
         for (int i = 0; i < dims.length; i++) {
             PysymError.require(dims[i] >= 0 && dims[i] <= Integer.MAX_VALUE, "shape dimension %d out of range", dims[i]);
             d[i] = (int) dims[i];
         }
-        return new Shape(d);
+        return of(d);
     }
 
     public int ndim() { return dims.length; }

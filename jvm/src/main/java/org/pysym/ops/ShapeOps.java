@@ -283,7 +283,7 @@ final class ShapeOps {
         r.register(OpDef.builder("SliceChannel").alias("split")
                 .doc("Splits the input along axis into num_outputs equal parts; squeeze_axis drops the axis when each "
                         + "part has size 1. Outputs output0 .. output{num_outputs-1}.")
-                .param(intRequired("num_outputs", 1, "Number of splits. Note that this should evenly divide the length of the `axis`."))
+                .param(intRequired("num_outputs", 1, OpDef.MAX_VARIADIC_INPUTS, "Number of splits. Note that this should evenly divide the length of the `axis`."))
                 .param(intParam("axis", 1, "Axis along which to split."))
                 .param(boolParam("squeeze_axis", false, "If true, Removes the axis with length 1 from the shapes of the output arrays. **Note** that setting `squeeze_axis` to ``true`` removes axis with length 1 only along the `axis` which it is split. Also `squeeze_axis` can be set to ``true`` only if ``input.shape[axis] == num_outputs``."))
                 .outputs(p -> numbered("output", p == null ? 1 : p.getInt("num_outputs")))
