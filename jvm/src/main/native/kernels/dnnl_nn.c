@@ -1,9 +1,10 @@
 /* dnnl_nn.c - convolution, deconvolution, pooling, batch normalisation and LRN.
  *
  * Convolution and deconvolution run on oneDNN 2.6: primitives are built once per instruction
- * and kept in *c->state together with the oneDNN-chosen (blocked) internal buffers; user data
- * is plain NC[H]W and is reordered in and out on every call. Pooling, BatchNorm and LRN are
- * plain C loops (memory bound; easier to match MXNet's edge cases exactly).
+ * and kept in *c->state. User data is plain NC[H]W; each primitive is built in the variants
+ * oneDNN offers (blocked or NHWC layouts with reorders, Winograd, plain layouts) and the
+ * fastest on a one-time trial is kept (conv_choose). Pooling, BatchNorm and LRN are plain C
+ * loops (memory bound; easier to match MXNet's edge cases exactly).
  *
  * Semantics follow MXNet 1.9.1's CPU operators (convolution-inl.h, deconvolution-inl.h,
  * pool.h, batch_norm.cc, lrn-inl.h). */
@@ -11,6 +12,7 @@
 #include <dnnl.h>
 #include <float.h>
 #include <math.h>
+#include <omp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,27 +302,45 @@ static int conv_parse(const pysym_call *c, int deconv, int bwd, geom_t *g, const
 
 /* ------------------------------------------------------------------ convolution state */
 
-enum { S_SRC, S_WEI, S_BIAS, S_DST,                        /* forward */
-       S_DD_DDST, S_DD_WEI, S_DD_DSRC,                     /* backward data */
-       S_DW_SRC, S_DW_DDST, S_DW_DWEI, S_DW_DBIAS,         /* backward weights */
-       S_COUNT };
+/* One oneDNN primitive of an instruction with its argument slots, in this order:
+ * forward {src, weights, bias, dst}; backward-data {diff_dst, weights, diff_src};
+ * backward-weights {src, diff_dst, diff_weights, diff_bias}. Unused slots stay empty. */
+enum { P_FWD, P_BWD_DATA, P_BWD_W, P_COUNT };
+#define PART_SLOTS 4
+
+/* Implementation variants; each primitive of an instruction keeps the fastest (conv_choose):
+ *  V_BLOCKED  direct algorithm on oneDNN-chosen blocked layouts, plain data reordered in/out;
+ *  V_WINO     Winograd F(4x4,3x3) on blocked layouts: 3x3 stride-1 convs, ~2.5x fewer flops
+ *             (results differ from direct only by float rounding, ~1e-6 relative);
+ *  V_PLAIN    direct algorithm on the caller's NCHW buffers (gemm-based in oneDNN 2.6): no
+ *             reorders, which wins on small problems such as LeNet's where reorders dominate;
+ *  V_NHWC     direct algorithm on NHWC (brgemm / jit kernels), reordered in/out: on LeNet's
+ *             second conv (8x8 outputs) ~25% faster than both of the above. */
+enum { V_BLOCKED, V_WINO, V_PLAIN, V_NHWC, V_COUNT };
+
+typedef struct {
+    dnnl_primitive_t prim;
+    slot_t s[PART_SLOTS];
+} part_t;
 
 typedef struct {
     key_t_ key;
     dnnl_stream_t stream;
-    dnnl_primitive_t fwd, bwd_data, bwd_w;
-    slot_t s[S_COUNT];
+    part_t p[P_COUNT];
     int w_bias;               /* backward-weights primitive also computes d_bias */
     float *scratch_dw;        /* d_weight sink when only d_bias is requested */
 } conv_state;
 
-static void conv_free_state(void *p) {
-    conv_state *st = p;
+static void part_free(part_t *p) {
+    for (int i = 0; i < PART_SLOTS; i++) slot_free(&p->s[i]);
+    if (p->prim) dnnl_primitive_destroy(p->prim);
+    memset(p, 0, sizeof *p);
+}
+
+static void conv_free_state(void *ptr) {
+    conv_state *st = ptr;
     if (!st) return;
-    for (int i = 0; i < S_COUNT; i++) slot_free(&st->s[i]);
-    if (st->fwd) dnnl_primitive_destroy(st->fwd);
-    if (st->bwd_data) dnnl_primitive_destroy(st->bwd_data);
-    if (st->bwd_w) dnnl_primitive_destroy(st->bwd_w);
+    for (int i = 0; i < P_COUNT; i++) part_free(&st->p[i]);
     if (st->stream) dnnl_stream_destroy(st->stream);
     pysym_free(st->scratch_dw);
     free(st);
@@ -331,7 +351,8 @@ typedef struct {
     dnnl_dims_t strides, dilates, pl, pr;
 } conv_mds;
 
-static int conv_mds_init(const geom_t *g, conv_mds *m, const char *who) {
+/* src/dst layout of the primitive: NC[H]W for V_PLAIN, N[H]WC for V_NHWC, else oneDNN picks. */
+static int conv_mds_init(const geom_t *g, int variant, conv_mds *m, const char *who) {
     int rc = PYSYM_OK, nd = g->nd;
     dnnl_dims_t sd = {g->N, g->C}, dd = {g->N, g->F}, wd, bd = {g->F};
     int wn;
@@ -344,6 +365,8 @@ static int conv_mds_init(const geom_t *g, conv_mds *m, const char *who) {
         m->pr[i] = g->p[i] - g->adj[i];        /* adj extends the high side of a deconv output */
     }
     dnnl_format_tag_t plain = nd == 1 ? dnnl_abc : dnnl_abcd, wtag;
+    dnnl_format_tag_t data_tag = variant == V_PLAIN ? plain
+                                 : variant == V_NHWC ? (nd == 1 ? dnnl_acb : dnnl_acdb) : dnnl_format_tag_any;
     if (g->G == 1) {
         wn = 2 + nd;
         wd[0] = g->F;
@@ -363,29 +386,29 @@ static int conv_mds_init(const geom_t *g, conv_mds *m, const char *who) {
     DN(dnnl_memory_desc_init_by_tag(&m->dst, 2 + nd, dd, dnnl_f32, plain), "md(dst)");
     DN(dnnl_memory_desc_init_by_tag(&m->wei, wn, wd, dnnl_f32, wtag), "md(weight)");
     DN(dnnl_memory_desc_init_by_tag(&m->bias, 1, bd, dnnl_f32, dnnl_a), "md(bias)");
-    DN(dnnl_memory_desc_init_by_tag(&m->src_any, 2 + nd, sd, dnnl_f32, dnnl_format_tag_any), "md(src any)");
-    DN(dnnl_memory_desc_init_by_tag(&m->dst_any, 2 + nd, dd, dnnl_f32, dnnl_format_tag_any), "md(dst any)");
+    DN(dnnl_memory_desc_init_by_tag(&m->src_any, 2 + nd, sd, dnnl_f32, data_tag), "md(src any)");
+    DN(dnnl_memory_desc_init_by_tag(&m->dst_any, 2 + nd, dd, dnnl_f32, data_tag), "md(dst any)");
     DN(dnnl_memory_desc_init_by_tag(&m->wei_any, wn, wd, dnnl_f32, dnnl_format_tag_any), "md(weight any)");
 done:
     return rc;
 }
 
 /* The forward primitive descriptor; also the hint for the backward ones. */
-static int conv_fwd_pd(const geom_t *g, conv_mds *m, dnnl_engine_t eng, int with_bias,
+static int conv_fwd_pd(const geom_t *g, conv_mds *m, dnnl_engine_t eng, int with_bias, dnnl_alg_kind_t alg,
                        dnnl_primitive_desc_t *pd, const char *who) {
     int rc = PYSYM_OK;
     const dnnl_memory_desc_t *b = with_bias ? &m->bias : NULL;
     if (g->deconv) {
         dnnl_deconvolution_desc_t d;
-        DN(dnnl_dilated_deconvolution_forward_desc_init(&d, dnnl_forward_training, dnnl_deconvolution_direct,
-                                                        &m->src_any, &m->wei_any, b, &m->dst_any, m->strides,
-                                                        m->dilates, m->pl, m->pr), "deconvolution fwd desc");
+        DN(dnnl_dilated_deconvolution_forward_desc_init(&d, dnnl_forward_training, alg, &m->src_any, &m->wei_any,
+                                                        b, &m->dst_any, m->strides, m->dilates, m->pl, m->pr),
+           "deconvolution fwd desc");
         DN(dnnl_primitive_desc_create(pd, &d, NULL, eng, NULL), "deconvolution fwd pd");
     } else {
         dnnl_convolution_desc_t d;
-        DN(dnnl_dilated_convolution_forward_desc_init(&d, dnnl_forward_training, dnnl_convolution_direct,
-                                                      &m->src_any, &m->wei_any, b, &m->dst_any, m->strides,
-                                                      m->dilates, m->pl, m->pr), "convolution fwd desc");
+        DN(dnnl_dilated_convolution_forward_desc_init(&d, dnnl_forward_training, alg, &m->src_any, &m->wei_any,
+                                                      b, &m->dst_any, m->strides, m->dilates, m->pl, m->pr),
+           "convolution fwd desc");
         DN(dnnl_primitive_desc_create(pd, &d, NULL, eng, NULL), "convolution fwd pd");
     }
 done:
@@ -396,84 +419,209 @@ static const dnnl_memory_desc_t *qmd(const_dnnl_primitive_desc_t pd, dnnl_query_
     return dnnl_primitive_desc_query_md(pd, q, i);
 }
 
-static int conv_build(const pysym_call *c, const geom_t *g, int bwd, conv_state **out, const char *who) {
+/* Builds primitive `which` in implementation `variant`; fails (with a message) when oneDNN has
+ * no implementation of that variant for this geometry. `bias`: the primitive handles a bias. */
+static int part_build(const geom_t *g, int which, int variant, int bias, part_t *p, const char *who) {
     int rc = PYSYM_OK;
     dnnl_engine_t eng;
-    dnnl_primitive_desc_t fpd = NULL, dpd = NULL, wpd = NULL;
+    dnnl_primitive_desc_t fpd = NULL, pd = NULL;
     conv_mds m;
-    conv_state *st = calloc(1, sizeof *st);
-    if (!st) return pysym_fail("%s: out of memory for state", who);
-    if (get_engine(&eng, who) || conv_mds_init(g, &m, who)) { rc = PYSYM_ERROR; goto done; }
-    DN(dnnl_stream_create(&st->stream, eng, dnnl_stream_default_flags), "stream_create");
-    int fwd_bias = bwd ? (g->has_bias && want(c, 2)) : g->has_bias;
-    if (conv_fwd_pd(g, &m, eng, fwd_bias, &fpd, who)) { rc = PYSYM_ERROR; goto done; }
-    if (!bwd) {
-        DN(dnnl_primitive_create(&st->fwd, fpd), "forward primitive");
-        if (slot_init(&st->s[S_SRC], eng, &m.src, qmd(fpd, dnnl_query_src_md, 0), 0, who) ||
-            slot_init(&st->s[S_WEI], eng, &m.wei, qmd(fpd, dnnl_query_weights_md, 0), 0, who) ||
-            slot_init(&st->s[S_DST], eng, &m.dst, qmd(fpd, dnnl_query_dst_md, 0), 1, who) ||
-            (g->has_bias && slot_init(&st->s[S_BIAS], eng, &m.bias, qmd(fpd, dnnl_query_weights_md, 1), 0, who))) {
+    dnnl_alg_kind_t alg = g->deconv ? dnnl_deconvolution_direct
+                          : variant == V_WINO ? dnnl_convolution_winograd : dnnl_convolution_direct;
+    const dnnl_memory_desc_t *b = bias ? &m.bias : NULL;
+    memset(p, 0, sizeof *p);
+    if (get_engine(&eng, who) || conv_mds_init(g, variant, &m, who)) return PYSYM_ERROR;
+    if (conv_fwd_pd(g, &m, eng, bias, alg, &fpd, who)) { rc = PYSYM_ERROR; goto done; }
+    if (which == P_FWD) {
+        DN(dnnl_primitive_create(&p->prim, fpd), "forward primitive");
+        if (slot_init(&p->s[0], eng, &m.src, qmd(fpd, dnnl_query_src_md, 0), 0, who) ||
+            slot_init(&p->s[1], eng, &m.wei, qmd(fpd, dnnl_query_weights_md, 0), 0, who) ||
+            (bias && slot_init(&p->s[2], eng, &m.bias, qmd(fpd, dnnl_query_weights_md, 1), 0, who)) ||
+            slot_init(&p->s[3], eng, &m.dst, qmd(fpd, dnnl_query_dst_md, 0), 1, who))
             rc = PYSYM_ERROR;
-            goto done;
+    } else if (which == P_BWD_DATA) {
+        if (g->deconv) {
+            dnnl_deconvolution_desc_t d;
+            DN(dnnl_dilated_deconvolution_backward_data_desc_init(&d, alg, &m.src_any, &m.wei_any, &m.dst_any,
+                   m.strides, m.dilates, m.pl, m.pr), "deconvolution bwd-data desc");
+            DN(dnnl_primitive_desc_create(&pd, &d, NULL, eng, fpd), "deconvolution bwd-data pd");
+        } else {
+            dnnl_convolution_desc_t d;
+            DN(dnnl_dilated_convolution_backward_data_desc_init(&d, alg, &m.src_any, &m.wei_any, &m.dst_any,
+                   m.strides, m.dilates, m.pl, m.pr), "convolution bwd-data desc");
+            DN(dnnl_primitive_desc_create(&pd, &d, NULL, eng, fpd), "convolution bwd-data pd");
         }
+        DN(dnnl_primitive_create(&p->prim, pd), "bwd-data primitive");
+        if (slot_init(&p->s[0], eng, &m.dst, qmd(pd, dnnl_query_diff_dst_md, 0), 0, who) ||
+            slot_init(&p->s[1], eng, &m.wei, qmd(pd, dnnl_query_weights_md, 0), 0, who) ||
+            slot_init(&p->s[2], eng, &m.src, qmd(pd, dnnl_query_diff_src_md, 0), 1, who))
+            rc = PYSYM_ERROR;
     } else {
-        if (want(c, 0)) {
-            if (g->deconv) {
-                dnnl_deconvolution_desc_t d;
-                DN(dnnl_dilated_deconvolution_backward_data_desc_init(&d, dnnl_deconvolution_direct, &m.src_any,
-                       &m.wei_any, &m.dst_any, m.strides, m.dilates, m.pl, m.pr), "deconvolution bwd-data desc");
-                DN(dnnl_primitive_desc_create(&dpd, &d, NULL, eng, fpd), "deconvolution bwd-data pd");
-            } else {
-                dnnl_convolution_desc_t d;
-                DN(dnnl_dilated_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &m.src_any,
-                       &m.wei_any, &m.dst_any, m.strides, m.dilates, m.pl, m.pr), "convolution bwd-data desc");
-                DN(dnnl_primitive_desc_create(&dpd, &d, NULL, eng, fpd), "convolution bwd-data pd");
-            }
-            DN(dnnl_primitive_create(&st->bwd_data, dpd), "bwd-data primitive");
-            if (slot_init(&st->s[S_DD_DDST], eng, &m.dst, qmd(dpd, dnnl_query_diff_dst_md, 0), 0, who) ||
-                slot_init(&st->s[S_DD_WEI], eng, &m.wei, qmd(dpd, dnnl_query_weights_md, 0), 0, who) ||
-                slot_init(&st->s[S_DD_DSRC], eng, &m.src, qmd(dpd, dnnl_query_diff_src_md, 0), 1, who)) {
-                rc = PYSYM_ERROR;
-                goto done;
-            }
+        if (g->deconv) {
+            dnnl_deconvolution_desc_t d;
+            DN(dnnl_dilated_deconvolution_backward_weights_desc_init(&d, alg, &m.src_any, &m.wei_any, b,
+                   &m.dst_any, m.strides, m.dilates, m.pl, m.pr), "deconvolution bwd-weights desc");
+            DN(dnnl_primitive_desc_create(&pd, &d, NULL, eng, fpd), "deconvolution bwd-weights pd");
+        } else {
+            dnnl_convolution_desc_t d;
+            DN(dnnl_dilated_convolution_backward_weights_desc_init(&d, alg, &m.src_any, &m.wei_any, b,
+                   &m.dst_any, m.strides, m.dilates, m.pl, m.pr), "convolution bwd-weights desc");
+            DN(dnnl_primitive_desc_create(&pd, &d, NULL, eng, fpd), "convolution bwd-weights pd");
         }
-        st->w_bias = fwd_bias;
-        if (want(c, 1) || st->w_bias) {
-            const dnnl_memory_desc_t *b = st->w_bias ? &m.bias : NULL;
-            if (g->deconv) {
-                dnnl_deconvolution_desc_t d;
-                DN(dnnl_dilated_deconvolution_backward_weights_desc_init(&d, dnnl_deconvolution_direct, &m.src_any,
-                       &m.wei_any, b, &m.dst_any, m.strides, m.dilates, m.pl, m.pr), "deconvolution bwd-weights desc");
-                DN(dnnl_primitive_desc_create(&wpd, &d, NULL, eng, fpd), "deconvolution bwd-weights pd");
-            } else {
-                dnnl_convolution_desc_t d;
-                DN(dnnl_dilated_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct, &m.src_any,
-                       &m.wei_any, b, &m.dst_any, m.strides, m.dilates, m.pl, m.pr), "convolution bwd-weights desc");
-                DN(dnnl_primitive_desc_create(&wpd, &d, NULL, eng, fpd), "convolution bwd-weights pd");
-            }
-            DN(dnnl_primitive_create(&st->bwd_w, wpd), "bwd-weights primitive");
-            const dnnl_memory_desc_t *ddst = qmd(wpd, dnnl_query_diff_dst_md, 0);
-            if (slot_init(&st->s[S_DW_SRC], eng, &m.src, qmd(wpd, dnnl_query_src_md, 0), 0, who) ||
-                slot_init(&st->s[S_DW_DDST], eng, &m.dst, ddst, 0, who) ||
-                slot_init(&st->s[S_DW_DWEI], eng, &m.wei, qmd(wpd, dnnl_query_diff_weights_md, 0), 1, who) ||
-                (st->w_bias &&
-                 slot_init(&st->s[S_DW_DBIAS], eng, &m.bias, qmd(wpd, dnnl_query_diff_weights_md, 1), 1, who))) {
-                rc = PYSYM_ERROR;
-                goto done;
-            }
-            if (st->bwd_data && st->s[S_DD_DDST].inner && st->s[S_DW_DDST].inner &&
-                dnnl_memory_desc_equal(qmd(dpd, dnnl_query_diff_dst_md, 0), ddst))
-                st->s[S_DW_DDST].alias = &st->s[S_DD_DDST];
-            if (!want(c, 1)) {
-                st->scratch_dw = pysym_alloc((int64_t)dnnl_memory_desc_get_size(&m.wei));
-                if (!st->scratch_dw) { rc = pysym_fail("%s: out of memory", who); goto done; }
-            }
-        }
+        DN(dnnl_primitive_create(&p->prim, pd), "bwd-weights primitive");
+        if (slot_init(&p->s[0], eng, &m.src, qmd(pd, dnnl_query_src_md, 0), 0, who) ||
+            slot_init(&p->s[1], eng, &m.dst, qmd(pd, dnnl_query_diff_dst_md, 0), 0, who) ||
+            slot_init(&p->s[2], eng, &m.wei, qmd(pd, dnnl_query_diff_weights_md, 0), 1, who) ||
+            (bias && slot_init(&p->s[3], eng, &m.bias, qmd(pd, dnnl_query_diff_weights_md, 1), 1, who)))
+            rc = PYSYM_ERROR;
     }
 done:
     if (fpd) dnnl_primitive_desc_destroy(fpd);
-    if (dpd) dnnl_primitive_desc_destroy(dpd);
-    if (wpd) dnnl_primitive_desc_destroy(wpd);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (rc != PYSYM_OK) part_free(p);
+    return rc;
+}
+
+/* Runs one primitive on the call's buffers: reorders inputs in, executes, reorders outputs out. */
+static int part_exec(const pysym_call *c, const conv_state *st, int which, part_t *p, const char *who) {
+    static const int arg_of[P_COUNT][PART_SLOTS] = {
+        {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST},
+        {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC, 0},
+        {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS}};
+    int rc = PYSYM_OK, n = 0;
+    dnnl_stream_t s = st->stream;
+    void *ptr[PART_SLOTS] = {NULL};
+    if (which == P_FWD) {
+        ptr[0] = c->in[0].data;
+        ptr[1] = c->in[1].data;
+        ptr[2] = c->n_in > 2 ? c->in[2].data : NULL;
+        ptr[3] = c->out[0].data;
+    } else if (which == P_BWD_DATA) {
+        ptr[0] = c->in[0].data;
+        ptr[1] = c->in[2].data;
+        ptr[2] = c->out[0].data;
+    } else {
+        ptr[0] = c->in[1].data;
+        ptr[1] = c->in[0].data;
+        ptr[2] = want(c, 1) ? c->out[1].data : st->scratch_dw;
+        ptr[3] = st->w_bias ? c->out[2].data : NULL;
+    }
+    dnnl_exec_arg_t a[PART_SLOTS];
+    for (int i = 0; i < PART_SLOTS; i++) {
+        if (!p->s[i].user && !p->s[i].alias) continue;
+        if (slot_pre(&p->s[i], ptr[i], s, who)) return PYSYM_ERROR;
+        a[n].arg = arg_of[which][i];
+        a[n++].memory = slot_mem(&p->s[i]);
+    }
+    DN(dnnl_primitive_execute(p->prim, s, n, a), "execute");
+    for (int i = 0; i < PART_SLOTS; i++)
+        if (p->s[i].user && slot_post(&p->s[i], s, who)) return PYSYM_ERROR;
+    DN(dnnl_stream_wait(s), "stream_wait");
+done:
+    return rc;
+}
+
+/* Plain and NHWC layouts are only tried below this many flops: on big convolutions they lose
+ * (gemm 2-5x slower; NHWC reorders 2x dearer than blocked ones) and even one trial run would
+ * cost hundreds of ms. LeNet's convs are < 0.25 GF, ResNet's 3x3 64-channel ones 7.4 GF. */
+#define LAYOUT_TRY_FLOPS 1e9
+#define TRIAL_ROUNDS 3
+
+/* Builds primitive `which` in each variant oneDNN implements for this geometry, times the
+ * variants on the call's own buffers in interleaved rounds (min per variant, so a burst of load
+ * from other processes does not decide) and keeps the fastest. Paid once per instruction, as
+ * the state is cached. Trial runs only read inputs and write requested outputs, which the real
+ * run then overwrites. A variant 3x slower than the best is dropped after its second run (a
+ * first run may pay one-time page faults of oneDNN's buffers).
+ * Winograd is offered for 2-D 3x3, stride 1, undilated, ungrouped convolutions. */
+static int conv_choose(const pysym_call *c, const geom_t *g, conv_state *st, int which, int bias,
+                       const char *who) {
+    part_t cand[V_COUNT];
+    double t[V_COUNT];
+    char first_err[256] = "";
+    int wino_ok = !g->deconv && g->nd == 2 && g->G == 1 && g->k[0] == 3 && g->k[1] == 3 && g->s[0] == 1 &&
+                  g->s[1] == 1 && g->d[0] == 1 && g->d[1] == 1;
+    double flops = 2.0 * (double)g->N * (double)g->F * (double)(g->C / g->G) * (double)g->k[0] *
+                   (double)g->k[1] * (double)(g->deconv ? g->in[0] * g->in[1] : g->out[0] * g->out[1]);
+    if (g->nd == 1) flops = flops / (double)g->k[1] / (double)(g->deconv ? g->in[1] : g->out[1]);
+    /* PYSYM_CONV_VARIANT=blocked|wino|plain|nhwc pins one variant (tests, debugging numerics); it
+     * fails where oneDNN does not implement that variant for the geometry. */
+    const char *pin = getenv("PYSYM_CONV_VARIANT");
+    int only = !pin ? -1 : !strcmp(pin, "blocked") ? V_BLOCKED : !strcmp(pin, "wino") ? V_WINO
+                         : !strcmp(pin, "plain") ? V_PLAIN : !strcmp(pin, "nhwc") ? V_NHWC : -1;
+    int n_live = 0, best = -1;
+    for (int v = 0; v < V_COUNT; v++) {
+        t[v] = INFINITY;
+        memset(&cand[v], 0, sizeof cand[v]);
+        if (only >= 0 ? v != only
+                      : (v == V_WINO && !wino_ok) || ((v == V_PLAIN || v == V_NHWC) && flops > LAYOUT_TRY_FLOPS))
+            continue;
+        if (part_build(g, which, v, bias, &cand[v], who)) {
+            if (!first_err[0]) snprintf(first_err, sizeof first_err, "%s", pysym_last_error());
+            continue;
+        }
+        n_live++;
+        best = v;
+    }
+    for (int r = 0; r < TRIAL_ROUNDS && n_live > 1; r++) {
+        for (int v = 0; v < V_COUNT; v++) {
+            if (!cand[v].prim) continue;
+            double t0 = omp_get_wtime();
+            if (part_exec(c, st, which, &cand[v], who)) {
+                t[v] = INFINITY;
+                part_free(&cand[v]);
+                n_live--;
+                continue;
+            }
+            t[v] = fmin(t[v], omp_get_wtime() - t0);
+        }
+        best = -1;
+        for (int v = 0; v < V_COUNT; v++)
+            if (cand[v].prim && (best < 0 || t[v] < t[best])) best = v;
+        for (int v = 0; v < V_COUNT && r > 0; v++)
+            if (cand[v].prim && v != best && t[v] > 3 * t[best]) { part_free(&cand[v]); n_live--; }
+    }
+    for (int v = 0; v < V_COUNT; v++)
+        if (v != best) part_free(&cand[v]);
+    if (best < 0 || !cand[best].prim)
+        return first_err[0] ? pysym_fail("%s", first_err) : pysym_fail("%s: every oneDNN variant failed to run", who);
+    st->p[which] = cand[best];
+    return PYSYM_OK;
+}
+
+static int conv_build(const pysym_call *c, const geom_t *g, int bwd, conv_state **out, const char *who) {
+    int rc = PYSYM_OK;
+    dnnl_engine_t eng;
+    conv_state *st = calloc(1, sizeof *st);
+    if (!st) return pysym_fail("%s: out of memory for state", who);
+    if (get_engine(&eng, who)) { rc = PYSYM_ERROR; goto done; }
+    DN(dnnl_stream_create(&st->stream, eng, dnnl_stream_default_flags), "stream_create");
+    if (!bwd) {
+        rc = conv_choose(c, g, st, P_FWD, g->has_bias, who);
+        goto done;
+    }
+    st->w_bias = g->has_bias && want(c, 2);
+    if (st->w_bias && !want(c, 1)) {
+        st->scratch_dw = pysym_alloc((int64_t)sizeof(float) * c->in[2].size);
+        if (!st->scratch_dw) { rc = pysym_fail("%s: out of memory", who); goto done; }
+    }
+    if (want(c, 0) && conv_choose(c, g, st, P_BWD_DATA, st->w_bias, who)) { rc = PYSYM_ERROR; goto done; }
+    if ((want(c, 1) || st->w_bias) && conv_choose(c, g, st, P_BWD_W, st->w_bias, who)) {
+        rc = PYSYM_ERROR;
+        goto done;
+    }
+    /* Both primitives reading diff_dst in the same blocked layout: reorder it once (backward-data
+     * runs first and fills it). */
+    slot_t *dd = &st->p[P_BWD_DATA].s[0], *dw = &st->p[P_BWD_W].s[1];
+    if (dd->inner && dw->inner) {
+        const dnnl_memory_desc_t *a, *b;
+        if (dnnl_memory_get_memory_desc(dd->inner, &a) == dnnl_success &&
+            dnnl_memory_get_memory_desc(dw->inner, &b) == dnnl_success && dnnl_memory_desc_equal(a, b)) {
+            slot_free(dw);
+            dw->alias = dd;
+        }
+    }
+done:
     if (rc != PYSYM_OK) {
         conv_free_state(st);
         st = NULL;
@@ -498,63 +646,22 @@ static int conv_get_state(const pysym_call *c, const geom_t *g, int bwd, conv_st
 static int conv_forward(const pysym_call *c, int deconv, const char *who) {
     geom_t g;
     conv_state *st;
-    int rc = PYSYM_OK;
     if (conv_parse(c, deconv, 0, &g, who)) return PYSYM_ERROR;
     if (!want(c, 0)) return PYSYM_OK;
     if (conv_get_state(c, &g, 0, &st, who)) return PYSYM_ERROR;
-    dnnl_stream_t s = st->stream;
-    if (slot_pre(&st->s[S_SRC], c->in[0].data, s, who) || slot_pre(&st->s[S_WEI], c->in[1].data, s, who) ||
-        (g.has_bias && slot_pre(&st->s[S_BIAS], c->in[2].data, s, who)) ||
-        slot_pre(&st->s[S_DST], c->out[0].data, s, who))
-        return PYSYM_ERROR;
-    dnnl_exec_arg_t a[4] = {{DNNL_ARG_SRC, slot_mem(&st->s[S_SRC])},
-                            {DNNL_ARG_WEIGHTS, slot_mem(&st->s[S_WEI])},
-                            {DNNL_ARG_DST, slot_mem(&st->s[S_DST])},
-                            {DNNL_ARG_BIAS, g.has_bias ? slot_mem(&st->s[S_BIAS]) : NULL}};
-    DN(dnnl_primitive_execute(st->fwd, s, g.has_bias ? 4 : 3, a), "forward execute");
-    if (slot_post(&st->s[S_DST], s, who)) return PYSYM_ERROR;
-    DN(dnnl_stream_wait(s), "stream_wait");
-done:
-    return rc;
+    return part_exec(c, st, P_FWD, &st->p[P_FWD], who);
 }
 
 static int conv_backward(const pysym_call *c, int deconv, const char *who) {
     geom_t g;
     conv_state *st;
-    int rc = PYSYM_OK;
     if (conv_parse(c, deconv, 1, &g, who)) return PYSYM_ERROR;
     int want_b = g.has_bias && want(c, 2);
     if (!want(c, 0) && !want(c, 1) && !want_b) return PYSYM_OK;
     if (conv_get_state(c, &g, 1, &st, who)) return PYSYM_ERROR;
-    dnnl_stream_t s = st->stream;
-    void *og = c->in[0].data, *data = c->in[1].data, *w = c->in[2].data;
-    if (st->bwd_data) {
-        if (slot_pre(&st->s[S_DD_DDST], og, s, who) || slot_pre(&st->s[S_DD_WEI], w, s, who) ||
-            slot_pre(&st->s[S_DD_DSRC], c->out[0].data, s, who))
-            return PYSYM_ERROR;
-        dnnl_exec_arg_t a[3] = {{DNNL_ARG_DIFF_DST, slot_mem(&st->s[S_DD_DDST])},
-                                {DNNL_ARG_WEIGHTS, slot_mem(&st->s[S_DD_WEI])},
-                                {DNNL_ARG_DIFF_SRC, slot_mem(&st->s[S_DD_DSRC])}};
-        DN(dnnl_primitive_execute(st->bwd_data, s, 3, a), "backward-data execute");
-        if (slot_post(&st->s[S_DD_DSRC], s, who)) return PYSYM_ERROR;
-    }
-    if (st->bwd_w) {
-        void *dw = want(c, 1) ? c->out[1].data : st->scratch_dw;
-        if (slot_pre(&st->s[S_DW_SRC], data, s, who) || slot_pre(&st->s[S_DW_DDST], og, s, who) ||
-            slot_pre(&st->s[S_DW_DWEI], dw, s, who) ||
-            (st->w_bias && slot_pre(&st->s[S_DW_DBIAS], c->out[2].data, s, who)))
-            return PYSYM_ERROR;
-        dnnl_exec_arg_t a[4] = {{DNNL_ARG_SRC, slot_mem(&st->s[S_DW_SRC])},
-                                {DNNL_ARG_DIFF_DST, slot_mem(&st->s[S_DW_DDST])},
-                                {DNNL_ARG_DIFF_WEIGHTS, slot_mem(&st->s[S_DW_DWEI])},
-                                {DNNL_ARG_DIFF_BIAS, st->w_bias ? slot_mem(&st->s[S_DW_DBIAS]) : NULL}};
-        DN(dnnl_primitive_execute(st->bwd_w, s, st->w_bias ? 4 : 3, a), "backward-weights execute");
-        if (slot_post(&st->s[S_DW_DWEI], s, who) || (st->w_bias && slot_post(&st->s[S_DW_DBIAS], s, who)))
-            return PYSYM_ERROR;
-    }
-    DN(dnnl_stream_wait(s), "stream_wait");
-done:
-    return rc;
+    if (st->p[P_BWD_DATA].prim && part_exec(c, st, P_BWD_DATA, &st->p[P_BWD_DATA], who)) return PYSYM_ERROR;
+    if (st->p[P_BWD_W].prim && part_exec(c, st, P_BWD_W, &st->p[P_BWD_W], who)) return PYSYM_ERROR;
+    return PYSYM_OK;
 }
 
 /* convolution_fwd — MXNet Convolution, 1-D or 2-D.
@@ -688,6 +795,34 @@ static int pooling_fwd(const pysym_call *c) {
         if (!same_shape(&c->out[1], &c->out[0])) return pysym_fail("%s: workspace shape differs from out", who);
         argmax = c->out[1].data;
     }
+    /* 2x2 stride-2 max windows wholly inside the input (LeNet, VGG): same scan order and
+     * tie rule as the general loop, written with selects so the ox loop vectorises (the general
+     * loop costs ~25 cycles per tiny window in loop overhead and mispredicted branches). */
+    if (g.type == POOL_MAX && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 &&
+        2 * g.oh <= g.ih && 2 * g.ow <= g.iw && isz < (1 << 24)) {
+#pragma omp parallel for schedule(static) if (g.planes * isz >= (1 << 15))
+        for (int64_t pl = 0; pl < g.planes; pl++)
+            for (int64_t oy = 0; oy < g.oh; oy++) {
+                const float *r0 = x + pl * isz + 2 * oy * g.iw, *r1 = r0 + g.iw;
+                float *yr = y + pl * osz + oy * g.ow, *ar = argmax ? argmax + pl * osz + oy * g.ow : NULL;
+                int32_t base = (int32_t)(2 * oy * g.iw), iw = (int32_t)g.iw;
+#pragma omp simd
+                for (int32_t ox = 0; ox < (int32_t)g.ow; ox++) {
+                    float v[4] = {r0[2 * ox], r0[2 * ox + 1], r1[2 * ox], r1[2 * ox + 1]};
+                    int32_t idx[4] = {base + 2 * ox, base + 2 * ox + 1, base + iw + 2 * ox, base + iw + 2 * ox + 1};
+                    float m = -FLT_MAX;
+                    int32_t at = idx[0];
+                    for (int j = 0; j < 4; j++) {
+                        int gt = v[j] > m;
+                        m = gt ? v[j] : m;
+                        at = gt ? idx[j] : at;
+                    }
+                    yr[ox] = m;
+                    if (ar) ar[ox] = (float)at;
+                }
+            }
+        return PYSYM_OK;
+    }
 #pragma omp parallel for schedule(static) if (g.planes * isz >= (1 << 15))
     for (int64_t pl = 0; pl < g.planes; pl++) {
         const float *xp = x + pl * isz;
@@ -810,12 +945,15 @@ static int bn_check_vec(const pysym_tensor *t, int64_t C, const char *who, const
     return expect_shape(t, 1, &C, who, what);
 }
 
-/* Per-channel sum and centred sum of squares, accumulated in double. */
+/* Per-channel sum and centred sum of squares: float partial sums per row (omp simd lets them
+ * vectorise; a plain float reduction would run at one add per ~4 cycles), double across rows.
+ * A channel's rows (a few hundred KB in convnets) stay in L2 for the second and third passes. */
 static void bn_moments(const float *x, const bn_geom *g, int64_t ch, double *mean, double *var) {
     double s = 0;
     for (int64_t o = 0; o < g->outer; o++) {
         const float *p = x + (o * g->C + ch) * g->inner;
         float part = 0;
+#pragma omp simd reduction(+ : part)
         for (int64_t i = 0; i < g->inner; i++) part += p[i];
         s += part;
     }
@@ -824,6 +962,7 @@ static void bn_moments(const float *x, const bn_geom *g, int64_t ch, double *mea
     for (int64_t o = 0; o < g->outer; o++) {
         const float *p = x + (o * g->C + ch) * g->inner;
         float part = 0;
+#pragma omp simd reduction(+ : part)
         for (int64_t i = 0; i < g->inner; i++) part += (p[i] - mf) * (p[i] - mf);
         q += part;
     }
@@ -926,6 +1065,7 @@ static int batchnorm_bwd(const pysym_call *c) {
         for (int64_t o = 0; o < g.outer; o++) {
             const float *p = x + (o * g.C + ch) * g.inner, *q = gy + (o * g.C + ch) * g.inner;
             float s1 = 0, s2 = 0;
+#pragma omp simd reduction(+ : s1, s2)
             for (int64_t i = 0; i < g.inner; i++) {
                 s1 += q[i];
                 s2 += (p[i] - mf) * q[i];
