@@ -337,7 +337,8 @@ public final class NDArrayFile {
             long bytes = dataBytes(dims, dtype.bytes);
             if (bytes < 0 || bytes > remaining())
                 throw error(pos, "truncated: %s of shape %s %s needs %s bytes of data but only %d bytes are left",
-                        arr, Shape.of(dims), dtype, bytes < 0 ? "more than 2^63" : Long.toString(bytes), remaining());
+                        arr, java.util.Arrays.toString(dims).replace('[', '(').replace(']', ')').replace(" ", ""), dtype,
+                        bytes < 0 ? "more than 2^63" : Long.toString(bytes), remaining());
             NDArray a = NDArray.empty(Shape.of(dims), Context.cpu(), dtype);
             try {
                 long address = a.address();
