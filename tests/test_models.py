@@ -57,6 +57,8 @@ def test_model_numbers_match_mxnet(name):
             np.testing.assert_allclose(grads[n].asnumpy(), want, rtol=RTOL, atol=ATOL, err_msg=f"{name} grad {n}")
         for n, want in m["aux_after"].items():
             np.testing.assert_allclose(ex.auxDict[n].asnumpy(), want, rtol=RTOL, atol=ATOL, err_msg=f"{name} aux {n}")
+        for n, want in m["arg_after"].items():   # BatchNorm with fix_gamma writes 1 into gamma, as MXNet does
+            np.testing.assert_array_equal(args[n].asnumpy(), want, err_msg=f"{name} argument {n} after the run")
     finally:
         ex.dispose()
         for a in list(args.values()) + list(aux.values()) + list(grads.values()) + heads:

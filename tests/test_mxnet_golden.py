@@ -56,6 +56,8 @@ def test_operator_matches_mxnet(case):
                     close(grads[n].asnumpy(), want, f"{case['id']}: gradient of {n}")
         for n, want in case["aux_after"].items():
             close(ex.auxDict[n].asnumpy(), want, f"{case['id']}: aux state {n} after backward")
+        for n, want in case["arg_after"].items():   # inputs MXNet overwrites (BatchNorm's fixed gamma)
+            close(args[n].asnumpy(), want, f"{case['id']}: argument {n} after the run")
     finally:
         ex.dispose()
         for a in list(args.values()) + list(grads.values()) + list((aux or {}).values()) + heads:

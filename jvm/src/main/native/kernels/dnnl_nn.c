@@ -994,6 +994,9 @@ static int batchnorm_fwd(const pysym_call *c) {
     float *y = want(c, 0) ? c->out[0].data : NULL;
     float *sm = want(c, 1) ? c->out[1].data : NULL, *sv = want(c, 2) ? c->out[2].data : NULL;
     int batch = c->is_train && !g.global_stats;
+    /* MXNet's CPU BatchNorm writes 1 into a fixed gamma, so saved parameters show what was used */
+    if (g.fix_gamma && c->in[1].data)
+        for (int64_t ch = 0; ch < g.C; ch++) ((float *)c->in[1].data)[ch] = 1.0f;
 #pragma omp parallel for schedule(dynamic, 1) if (g.outer * g.C * g.inner >= (1 << 15))
     for (int64_t ch = 0; ch < g.C; ch++) {
         double mean, var, invstd;
