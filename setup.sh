@@ -18,7 +18,7 @@ fi
 python3 -m pip install -q --root-user-action=ignore "jpype1>=1.5" "numpy>=1.24" "pytest>=7"
 python3 -m pip install -q --root-user-action=ignore --no-deps -e .
 
-gradle -q --console=plain jar buildNative scalaJar
+gradle -q --console=plain jar buildNative scalaJar scala3Jar
 
 if [ "${1:-}" != "--no-demo" ]; then
     python3 -m pysym.demo

@@ -1,5 +1,6 @@
-"""Scala REPL parity: each tutorial program in tests/scala/<name>.scala is fed to ONE Scala 2.13 REPL
-(./pysym-scala) line by line, as a user types it; its Python twin tests/scala/<name>.py runs through
+"""Scala REPL parity: each tutorial program in tests/scala/<name>.scala is fed to ONE Scala REPL
+(./pysym-scala, Scala 2.13; and ./pysym-scala --scala3, Scala 3.3, from the same facade sources) line by
+line, as a user types it; its Python twin tests/scala/<name>.py runs through
 pysym here. Every parity(label, value) of the two must agree: names, shapes, outputs, gradients and
 aux states, numbers to float32 round-off. A failure names the program and the line on each side.
 
@@ -22,8 +23,9 @@ SCALA_DIR = os.path.join(HERE, "scala")
 PROGRAMS = ["pictures", "symbolic_api", "mlp_sgd", "batchnorm"]
 RTOL, ATOL = 1e-5, 1e-6
 PROMPT = "scala> "
-# a REPL compile error, or an exception the REPL reports (org.pysym.PysymError: ..., java.lang.X: ...)
-ERROR = re.compile(r"^\s*error: |^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+(Exception|Error)(: |$)")
+# a REPL compile error (2.13: "error: ...", 3: "-- [E007] Type Mismatch Error: ..."), or an exception the
+# REPL reports (org.pysym.PysymError: ..., java.lang.X: ...)
+ERROR = re.compile(r"^\s*error: |^-- (\[E\d+\] )?[\w ]*Error|^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+(Exception|Error)(: |$)")
 
 
 def statement_starts(lines):
@@ -41,7 +43,7 @@ def statement_starts(lines):
 class ReplRun:
     """One REPL process for every program; its transcript split per program and per statement."""
 
-    def __init__(self):
+    def __init__(self, scala3=False):
         parts = [open(os.path.join(SCALA_DIR, "prelude.scala")).read()]
         self.sources = {}
         for name in PROGRAMS:
@@ -51,7 +53,7 @@ class ReplRun:
             parts.append(f'{{ org.pysym.graph.NameManager.reset(); println("@@PROGRAM {name}") }}\n' + src)
         stdin = "\n".join(p.rstrip("\n") for p in parts) + "\n"
         env = dict(os.environ)
-        proc = subprocess.run([os.path.join(ROOT, "pysym-scala")], input=stdin, capture_output=True, text=True,
+        proc = subprocess.run([os.path.join(ROOT, "pysym-scala")] + (["--scala3"] if scala3 else []), input=stdin, capture_output=True, text=True,
                               env=env, timeout=600, cwd=ROOT)
         self.stdout, self.stderr = proc.stdout, proc.stderr
         self.returncode = proc.returncode
@@ -82,9 +84,9 @@ class ReplRun:
         return values, errors
 
 
-@pytest.fixture(scope="module")
-def repl():
-    return ReplRun()
+@pytest.fixture(scope="module", params=["scala2.13", "scala3"])
+def repl(request):
+    return ReplRun(scala3=request.param == "scala3")
 
 
 def run_twin(name):
