@@ -12,6 +12,7 @@ from .ndarray import NDArray
 from .symbol import Symbol
 from . import io
 from .model import Model
+from .random import Random
 
 # MXNet's NDArray.save / NDArray.load (binary NDArray-list format, as .params files use)
 NDArray.save = staticmethod(io.save)
@@ -31,7 +32,7 @@ def resetNames():
     _jvm.JNameManager.reset()
 
 
-__all__ = ["Context", "DType", "Executor", "MXNetError", "Model", "NDArray", "PysymError", "Shape", "Some", "Symbol",
+__all__ = ["Context", "DType", "Executor", "MXNetError", "Model", "Random", "NDArray", "PysymError", "Shape", "Some", "Symbol",
            "liveBytes", "resetNames"]
 
 

@@ -212,3 +212,22 @@ def test_shape_errors_name_kernel_and_data_rank():
         api.LRN(data, nsize=4).inferShape(data=(1, 5, 2, 2))
     with pytest.raises(PysymError, match="axis 4 is out of range"):
         api.BatchNorm(data, axis=4).inferShape(data=(2, 3, 4))
+
+
+def test_random_seed_makes_dropout_reproducible():
+    import pysym
+    x = Symbol.Variable("x")
+    net = Symbol.api.Dropout(x, p=0.5)
+
+    def mask_after(seed):
+        pysym.Random.seed(seed)
+        ex = net.bind(Context.cpu(), {"x": NDArray.ones(64)})
+        ex.forward(isTrain=True)
+        out = ex.outputs[0].asnumpy().copy()
+        ex.dispose()
+        return out
+
+    a, b, c = mask_after(7), mask_after(7), mask_after(8)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    assert set(np.unique(a)) <= {0.0, 2.0}

@@ -21,6 +21,11 @@ package object pysym {
     def values: Seq[DType] = org.pysym.op.DType.values.toSeq
   }
 
+  /** MXNet's Random.seed: executors bound afterwards draw reproducible random streams (Dropout). */
+  object Random {
+    def seed(seedState: Int): Unit = org.pysym.exec.Executor.seed(seedState.toLong)
+  }
+
   /** MXNet's error type name; pysym's core throws PysymError. */
   type MXNetError = org.pysym.PysymError
 }

@@ -36,6 +36,7 @@ import org.pysym.pass.PlanMemory.Step;
  * and backward() are each one native call. Holds the same NDArray objects it was given.
  */
 public final class Executor implements AutoCloseable {
+    /** Each executor's RNG (Dropout masks) starts from the next value; Random.seed resets the sequence. */
     private static final AtomicLong seeds = new AtomicLong(0x5EED);
     private static final Cleaner CLEANER = Cleaner.create();
 
@@ -288,6 +289,9 @@ public final class Executor implements AutoCloseable {
             throw e;
         }
     }
+
+    /** MXNet's Random.seed: executors bound afterwards draw reproducible random streams. */
+    public static void seed(long seed) { seeds.set(seed); }
 
     /** Makes this executor the owner of arrays it was bound with: disposed together with it. */
     public void adopt(java.util.Collection<NDArray> arrays) { owned.addAll(arrays); }
