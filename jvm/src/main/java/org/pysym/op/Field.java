@@ -219,7 +219,7 @@ public final class Field {
         if (Double.isInfinite(d)) return d > 0 ? "inf" : "-inf";
         if (d == 0) return 1 / d < 0 ? "-0.0" : "0.0";
         double a = Math.abs(d);
-        java.math.BigDecimal exact = new java.math.BigDecimal(Double.toString(d));
+        java.math.BigDecimal exact = shortest(d);
         if (a >= 1e-4 && a < 1e16) {
             String plain = exact.stripTrailingZeros().toPlainString();
             return plain.contains(".") ? plain : plain + ".0";
@@ -229,5 +229,16 @@ public final class Field {
         String digits = unscaled.unscaledValue().abs().toString();
         String mant = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
         return (d < 0 ? "-" : "") + mant + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
+    }
+
+    /** The fewest significant digits that parse back to d, correctly rounded (Java 17's Double.toString
+     * is not always shortest: 1e23 would print as 9.999999999999999E22). */
+    private static java.math.BigDecimal shortest(double d) {
+        java.math.BigDecimal exact = new java.math.BigDecimal(d);
+        for (int p = 1; p < 17; p++) {
+            java.math.BigDecimal r = exact.round(new java.math.MathContext(p, java.math.RoundingMode.HALF_EVEN));
+            if (r.doubleValue() == d) return r;
+        }
+        return exact.round(new java.math.MathContext(17, java.math.RoundingMode.HALF_EVEN));
     }
 }
