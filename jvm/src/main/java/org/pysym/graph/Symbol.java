@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import org.pysym.PysymError;
 import org.pysym.op.DType;
-import org.pysym.op.Field;
 import org.pysym.op.OpDef;
 import org.pysym.op.OpRegistry;
 import org.pysym.op.Params;
@@ -266,7 +265,4 @@ public final class Symbol {
     }
 
     public InferType.Result inferType(Map<String, DType> known) { return InferType.run(this, known); }
-
-    /** Field formatting is shared with symbol JSON; exposed for the facades. */
-    public static String formatParam(Object v) { return Field.format(v); }
 }

@@ -21,9 +21,4 @@ public interface ShapeContext {
     default PysymError error(String fmt, Object... args) {
         return new PysymError("Error in operator " + nodeName() + ": " + String.format(fmt, args));
     }
-
-    default boolean allInputsKnown() {
-        for (int i = 0; i < numInputs(); i++) if (in(i) == null) return false;
-        return true;
-    }
 }

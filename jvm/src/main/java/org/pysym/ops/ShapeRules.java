@@ -28,11 +28,4 @@ public final class ShapeRules {
             }
         };
     }
-
-    public static void requireRank(ShapeContext c, int input, int... ranks) {
-        Shape s = c.in(input);
-        if (s == null) return;
-        for (int r : ranks) if (s.ndim() == r) return;
-        throw c.error("input '%s' must have rank %s, got shape %s", c.inputName(input), java.util.Arrays.toString(ranks), s);
-    }
 }

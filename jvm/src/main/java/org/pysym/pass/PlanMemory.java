@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.List;
 import org.pysym.graph.Graph;
 import org.pysym.graph.Node;
-import org.pysym.graph.NodeEntry;
 import org.pysym.op.DType;
 import org.pysym.op.Shape;
 
@@ -174,10 +173,5 @@ public final class PlanMemory {
             wanted[o] = loc[e].kind() != Kind.NONE;
         }
         return new Step(StepKind.OP, st.nodeId(), st.inEntries(), in, out, outShapes, wanted);
-    }
-
-    /** For tests and debugging: the entry ids a node's outputs map to. */
-    public static int[] outputEntries(Graph g, NodeEntry... entries) {
-        return Arrays.stream(entries).mapToInt(g::entryId).toArray();
     }
 }
