@@ -1,6 +1,8 @@
 package org.pysym
 
-import org.pysym.ndarray.{NDArray => JNDArray}
+import scala.jdk.CollectionConverters._
+import scala.language.implicitConversions
+import org.pysym.ndarray.{NDArray => JNDArray, Imperative}
 
 /** An n-dimensional array in native memory, as MXNet Scala's NDArray (a thin handle on the core's
   * org.pysym.ndarray.NDArray). Arithmetic with NDArrays is element-wise on equal shapes; scalars may be
@@ -93,7 +95,55 @@ class NDArray private[pysym] (private[pysym] val j: JNDArray) extends AutoClosea
   override def hashCode: Int = j.hashCode
 }
 
-object NDArray {
+/** What the generated operator functions (NDArray.api.X, NDArray.X) return, as MXNet Scala: every visible
+  * output; it converts implicitly to its first NDArray (NDArray.getFirstResult), and forwards common methods. */
+class NDArrayFuncReturn(private[pysym] val arr: Array[NDArray]) {
+  def head: NDArray = apply(0)
+  def get: NDArray = {
+    require(arr.length == 1, s"return array length = ${arr.length}")
+    head
+  }
+  def apply(i: Int): NDArray = {
+    require(arr.length > i, s"index out of bounds: $i, array length = ${arr.length}")
+    arr(i)
+  }
+  def length: Int = arr.length
+  def toSeq: Seq[NDArray] = arr.toSeq
+
+  def shape: Shape = head.shape
+  def size: Int = head.size
+  def dtype: DType = head.dtype
+  def context: Context = head.context
+  def isDisposed: Boolean = head.isDisposed
+  def dispose(): Unit = arr.foreach(_.dispose())
+  def waitToRead(): Unit = ()
+  def toArray: Array[Float] = head.toArray
+  def toScalar: Float = head.toScalar
+  def copy(): NDArray = head.copy()
+  def copyTo(other: NDArray): NDArray = head.copyTo(other)
+  def reshape(dims: Array[Int]): NDArray = head.reshape(dims)
+  def reshape(dims: Shape): NDArray = head.reshape(dims)
+  def slice(start: Int, stop: Int): NDArray = head.slice(start, stop)
+  def at(idx: Int): NDArray = head.at(idx)
+  def +(other: NDArray): NDArray = head + other
+  def +(other: Double): NDArray = head + other
+  def -(other: NDArray): NDArray = head - other
+  def -(other: Double): NDArray = head - other
+  def *(other: NDArray): NDArray = head * other
+  def *(other: Double): NDArray = head * other
+  def /(other: NDArray): NDArray = head / other
+  def /(other: Double): NDArray = head / other
+  def unary_- : NDArray = -head
+  override def toString: String = head.toString
+}
+
+object NDArray extends NDArrayBase {
+  /** Generated operator functions return NDArrayFuncReturn; as MXNet, it stands for its first output. */
+  implicit def getFirstResult(ret: NDArrayFuncReturn): NDArray = ret(0)
+
+  /** Typed operator functions: NDArray.api.FullyConnected(x, w, b, num_hidden = 4), NDArray.api.sum(x, axis = Some(Shape(1))). */
+  val api: NDArrayAPI.type = NDArrayAPI
+
   /** A Float scalar as MXNet sends it to the backend (its decimal string), so 0.1f means 0.1. */
   private[pysym] def num(v: Float): Double = v.toString.toDouble
 
@@ -139,4 +189,65 @@ object NDArray {
   def minimum(lhs: NDArray, rhs: NDArray): NDArray = wrap(lhs.j.minimum(rhs.j))
   def minimum(lhs: NDArray, rhs: Double): NDArray = wrap(lhs.j.minimum(rhs))
   def minimum(lhs: Double, rhs: NDArray): NDArray = wrap(rhs.j.minimum(lhs))
+
+  private def jparams(params: Iterable[(String, Any)]): java.util.Map[String, AnyRef] = {
+    val m = new java.util.LinkedHashMap[String, AnyRef]()
+    params.foreach { case (k, v) => m.put(k, Symbol.param(v)) }
+    m
+  }
+
+  private def jouts(out: Any): java.util.List[JNDArray] = out match {
+    case null | None => null
+    case Some(o) => jouts(o)
+    case nd: NDArray => java.util.List.of(nd.j)
+    case r: NDArrayFuncReturn => r.arr.map(_.j).toSeq.asJava
+    case s: Iterable[_] => s.map { case nd: NDArray => nd.j; case o => throw new IllegalArgumentException(
+      s"out must hold NDArrays, got $o") }.toSeq.asJava
+    case a: Array[NDArray] => a.map(_.j).toSeq.asJava
+    case o => throw new IllegalArgumentException(s"out must be an NDArray or a sequence of them, got $o")
+  }
+
+  private def run(operator: String, params: java.util.Map[String, AnyRef], out: Any, positional: Seq[NDArray],
+                  named: Map[String, NDArray]): NDArrayFuncReturn = {
+    val res = Imperative.invokeNamed(operator, params, jouts(out), positional.map(a => if (a == null) null else a.j).asJava,
+      named.map { case (k, v) => k -> (if (v == null) null else v.j) }.asJava)
+    out match {
+      case null | None => new NDArrayFuncReturn(res.asScala.map(wrap).toArray)
+      case Some(o: NDArray) => new NDArrayFuncReturn(Array(o))
+      case o: NDArray => new NDArrayFuncReturn(Array(o))
+      case r: NDArrayFuncReturn => r
+      case s: Iterable[_] => new NDArrayFuncReturn(s.collect { case nd: NDArray => nd }.toArray)
+      case a: Array[NDArray] => new NDArrayFuncReturn(a)
+      case _ => new NDArrayFuncReturn(res.asScala.map(wrap).toArray)
+    }
+  }
+
+  /** The typed API's path (generated NDArrayAPI): null inputs are missing, None parameters take their defaults. */
+  private[pysym] def invokeTyped(operator: String, positional: Seq[NDArray], inputs: Seq[(String, NDArray)],
+                                 params: Seq[(String, Option[Any])], out: Option[NDArray]): NDArrayFuncReturn =
+    run(operator, jparams(params.collect { case (k, Some(v)) if v != null => k -> v }), out, positional,
+      inputs.filter(_._2 != null).toMap)
+
+  /** The legacy path (generated NDArrayBase), as MXNet's genericNDArrayFunctionInvoke: NDArray (and
+    * NDArrayFuncReturn) arguments are the inputs, other positional arguments the parameters in declaration
+    * order; kwargs hold parameters, inputs by name, and "out". */
+  private[pysym] def genericNDArrayFunctionInvoke(operator: String, args: Seq[Any], kwargs: Map[String, Any]): NDArrayFuncReturn = {
+    val op = org.pysym.op.OpRegistry.op(operator)
+    val ndArgs = scala.collection.mutable.ArrayBuffer.empty[NDArray]
+    val posArgs = scala.collection.mutable.ArrayBuffer.empty[Any]
+    args.foreach {
+      case arr: NDArray => ndArgs += arr
+      case ret: NDArrayFuncReturn => ndArgs ++= ret.arr
+      case arg => posArgs += arg
+    }
+    val names = op.fields().asScala.map(_.name).filter(n => !(op.variadic && n == "num_args")).toSeq
+    require(posArgs.length <= names.length,
+      s"$operator takes at most ${names.length} positional parameters (${names.mkString(", ")}), got ${posArgs.length}")
+    val kw = if (kwargs == null) Map.empty[String, Any] else kwargs
+    val named = kw.collect { case (k, nd: NDArray) if k != "out" => k -> nd }
+    val params = scala.collection.mutable.LinkedHashMap.empty[String, Any]
+    names.zip(posArgs).foreach { case (k, v) => params(k) = v }
+    kw.foreach { case (k, v) => if (k != "out" && !v.isInstanceOf[NDArray] && v != null && v != None) params(k) = v }
+    run(operator, jparams(params), kw.getOrElse("out", null), ndArgs.toSeq, named)
+  }
 }

@@ -19,7 +19,7 @@ import org.pysym.op.OpRegistry;
  * needed libmxnet at compile time; this does not).
  *
  * <p>Usage: {@code java -cp pysym.jar org.pysym.codegen.ScalaApiGenerator <output dir>}; writes
- * SymbolAPI.scala and SymbolBase.scala into package org.pysym.
+ * SymbolAPI.scala, SymbolBase.scala, NDArrayAPI.scala and NDArrayBase.scala into package org.pysym.
  */
 public final class ScalaApiGenerator {
     private ScalaApiGenerator() {}
@@ -29,6 +29,12 @@ public final class ScalaApiGenerator {
             "equal", "notEqual", "greater", "greaterEqual", "lesser", "lesserEqual", "zeros", "ones", "arange", "load",
             "loadJson", "api", "random", "createFromListedSymbols", "createFromNamedSymbols", "createSymbolGeneral",
             "createTyped", "param");
+
+    /** Members of the hand-written object NDArray; a legacy function of the same name would clash. */
+    static final Set<String> RESERVED_ND_LEGACY = Set.of("empty", "zeros", "ones", "full", "array", "arange", "power",
+            "maximum", "minimum", "waitall", "api", "load", "load2Map", "load2Array", "save", "concatenate", "equal",
+            "notEqual", "greater", "greaterEqual", "lesser", "lesserEqual", "toNDArray", "onehotEncode", "deserialize",
+            "getFirstResult", "random", "genericNDArrayFunctionInvoke", "invokeTyped", "num", "wrap", "jctx");
 
     /** Scala keywords: MXNet renames var and type; others are back-quoted. */
     private static final Set<String> KEYWORDS = Set.of("abstract", "case", "catch", "class", "def", "do", "else",
@@ -45,6 +51,8 @@ public final class ScalaApiGenerator {
         Files.createDirectories(dir);
         write(dir.resolve("SymbolAPI.scala"), symbolApi());
         write(dir.resolve("SymbolBase.scala"), symbolBase());
+        write(dir.resolve("NDArrayAPI.scala"), ndArrayApi());
+        write(dir.resolve("NDArrayBase.scala"), ndArrayBase());
     }
 
     private static void write(Path p, String text) throws IOException {
@@ -92,6 +100,65 @@ public final class ScalaApiGenerator {
               .append("    org.pysym.Symbol.createSymbolGeneral(").append(lit(n[0])).append(", name, attr, args, kwargs)\n\n");
         }
         return sb.append("}\n").toString();
+    }
+
+    static String ndArrayApi() {
+        StringBuilder sb = new StringBuilder(HEADER);
+        sb.append("/** Typed imperative operator functions, as MXNet Scala's NDArray.api: NDArray inputs (null: not given),\n")
+          .append("  * optional parameters as Options (None: operator default), required ones plain, and out = Some(array). */\n")
+          .append("object NDArrayAPI {\n");
+        for (String[] n : publicNames()) typedNd(sb, n[0], OpRegistry.op(n[1]));
+        return sb.append("}\n").toString();
+    }
+
+    static String ndArrayBase() {
+        StringBuilder sb = new StringBuilder(HEADER);
+        sb.append("/** Legacy imperative operator functions, as MXNet Scala's NDArray.X(args*) and NDArray.X(kwargs)(args*):\n")
+          .append("  * NDArray arguments are the inputs, other positional arguments the parameters in declaration order;\n")
+          .append("  * kwargs hold parameters, inputs by name, and \"out\". */\n")
+          .append("trait NDArrayBase {\n");
+        for (String[] n : publicNames()) {
+            if (RESERVED_ND_LEGACY.contains(n[0])) continue;
+            OpDef op = OpRegistry.op(n[1]);
+            doc(sb, op, "  ");
+            sb.append("  def ").append(ident(n[0])).append("(kwargs: Map[String, Any] = null)(args: Any*): org.pysym.NDArrayFuncReturn =\n")
+              .append("    org.pysym.NDArray.genericNDArrayFunctionInvoke(").append(lit(n[0])).append(", args, kwargs)\n")
+              .append("  def ").append(ident(n[0])).append("(args: Any*): org.pysym.NDArrayFuncReturn =\n")
+              .append("    org.pysym.NDArray.genericNDArrayFunctionInvoke(").append(lit(n[0])).append(", args, null)\n\n");
+        }
+        return sb.append("}\n").toString();
+    }
+
+    private static void typedNd(StringBuilder sb, String called, OpDef op) {
+        List<String> params = new ArrayList<>();
+        List<String> inputs = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        String variadicInput = null;
+        if (op.variadic) {
+            variadicInput = op.name.equals("add_n") ? "args" : "data";
+            params.add(ident(variadicInput) + ": Array[org.pysym.NDArray]");
+        } else {
+            for (String in : op.declaredInputs()) {
+                params.add(ident(in) + ": org.pysym.NDArray");
+                inputs.add(lit(in) + " -> " + ident(in));
+            }
+        }
+        for (Field f : op.fields()) {
+            String t = scalaType(f);
+            if (f.required()) {
+                params.add(ident(f.name) + ": " + t);
+                values.add(lit(f.name) + " -> Some(" + ident(f.name) + ")");
+            } else {
+                params.add(ident(f.name) + ": Option[" + t + "] = None");
+                values.add(lit(f.name) + " -> " + ident(f.name));
+            }
+        }
+        params.add("out: Option[org.pysym.NDArray] = None");
+        doc(sb, op, "  ");
+        sb.append("  def ").append(ident(called)).append("(").append(String.join(", ", params))
+          .append("): org.pysym.NDArrayFuncReturn =\n    org.pysym.NDArray.invokeTyped(").append(lit(called)).append(", ")
+          .append(variadicInput == null ? "Nil" : ident(variadicInput) + ".toSeq").append(",\n      Seq(")
+          .append(String.join(", ", inputs)).append("),\n      Seq(").append(String.join(", ", values)).append("), out)\n\n");
     }
 
     private static void typed(StringBuilder sb, String called, OpDef op) {
