@@ -38,22 +38,29 @@ def best_ms(step, reps):
     return best * 1e3
 
 
+def bind_pysym(name):
+    """The network bound with simpleBind, random weights and the benchmark input; returns (executor,
+    head gradients for backward)."""
+    net = mxnet_symbols(_SymNamespace())[name]
+    x, label = inputs(name)
+    shapes = {"data": x.shape}
+    if label is not None:
+        shapes["softmax_label"] = label.shape
+    ex = net.simpleBind(Context.cpu(), "write", shapes)
+    rng = np.random.default_rng(0)
+    for k, arr in ex.argDict.items():
+        if k not in shapes:
+            arr.set(rng.uniform(-0.05, 0.05, arr.shape.toTuple()))
+    ex.argDict["data"].set(x)
+    if label is not None:
+        ex.argDict["softmax_label"].set(label)
+    return ex, ([] if label is not None else [NDArray.ones(ex.outputs[0].shape)])
+
+
 def pysym_times(reps):
     out = {}
-    rng = np.random.default_rng(0)
-    for name, net in mxnet_symbols(_SymNamespace()).items():
-        x, label = inputs(name)
-        shapes = {"data": x.shape}
-        if label is not None:
-            shapes["softmax_label"] = label.shape
-        ex = net.simpleBind(Context.cpu(), "write", shapes)
-        for k, arr in ex.argDict.items():
-            if k not in shapes:
-                arr.set(rng.uniform(-0.05, 0.05, arr.shape.toTuple()))
-        ex.argDict["data"].set(x)
-        if label is not None:
-            ex.argDict["softmax_label"].set(label)
-        head = [] if label is not None else [NDArray.ones(ex.outputs[0].shape)]
+    for name in ("mlp", "lenet", "resnet_block"):
+        ex, head = bind_pysym(name)
 
         def step():
             ex.forward(isTrain=True)

@@ -7,32 +7,15 @@ import os
 import sys
 import time
 
-import numpy as np
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 import pysym  # noqa: E402
-from bench_networks import _SymNamespace  # noqa: E402
-from nets import inputs, mxnet_symbols  # noqa: E402
-from pysym import Context, NDArray  # noqa: E402
+from bench_networks import bind_pysym  # noqa: E402
 
 
 def profile(name, reps=10):
-    net = mxnet_symbols(_SymNamespace())[name]
-    x, label = inputs(name)
-    shapes = {"data": x.shape}
-    if label is not None:
-        shapes["softmax_label"] = label.shape
-    ex = net.simpleBind(Context.cpu(), "write", shapes)
-    rng = np.random.default_rng(0)
-    for k, arr in ex.argDict.items():
-        if k not in shapes:
-            arr.set(rng.uniform(-0.05, 0.05, arr.shape.toTuple()))
-    ex.argDict["data"].set(x)
-    if label is not None:
-        ex.argDict["softmax_label"].set(label)
-    head = [] if label is not None else [NDArray.ones(ex.outputs[0].shape)]
+    ex, head = bind_pysym(name)
     for _ in range(3):
         ex.forward(isTrain=True)
         ex.backward(head)

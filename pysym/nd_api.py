@@ -7,6 +7,7 @@ mean and variance); view operators (Reshape, Flatten, expand_dims) return a view
 from . import _jvm
 from .base import unwrap
 from .ndarray import NDArray
+from .opapi import bind_positional, public_operators
 from .symbol import _param
 
 _JImperative = _jvm.jpype.JClass("org.pysym.ndarray.Imperative")
@@ -16,41 +17,18 @@ class _Api:
     """NDArray.api.<Op> for every public operator name and alias in the registry."""
 
     def __init__(self):
-        for jop in _jvm.JOpRegistry.all():
-            if not jop.isPublic():
-                continue
-            for op_name in [str(jop.name)] + [str(a) for a in jop.aliases if not str(a).startswith("_")]:
-                setattr(self, op_name, _make_nd_fn(op_name, jop))
+        for op_name, jop in public_operators():
+            setattr(self, op_name, _make_nd_fn(op_name, jop))
 
     def __getattr__(self, name):
         raise AttributeError(f"NDArray.api has no operator '{name}'")
 
 
-def _is_input(v):
-    return v is None or isinstance(unwrap(v), NDArray)
-
-
 def _make_nd_fn(op_name, jop):
     """Positional arguments: the inputs, then the parameters in declaration order (as Symbol.api and
     MXNet's generated nd functions); inputs may also be given by name, out= takes the result(s)."""
-    variadic = bool(jop.variadic)
-    n_inputs = None if variadic else len(jop.declaredInputs())
-    fields = [str(f.name) for f in jop.fields() if str(f.name) != "num_args"]
-
     def fn(*args, out=None, name=None, **kwargs):
-        if variadic:
-            k = 0
-            while k < len(args) and _is_input(args[k]):
-                k += 1
-        else:
-            k = min(len(args), n_inputs)
-        inputs, rest = list(args[:k]), list(args[k:])
-        if len(rest) > len(fields):
-            raise _jvm.PysymError(f"{op_name} takes at most {k + len(fields)} positional arguments, got {len(args)}")
-        for key, value in zip(fields, rest):
-            if key in kwargs:
-                raise _jvm.PysymError(f"{op_name}: argument '{key}' given both by position and by name")
-            kwargs[key] = value
+        inputs, _ = bind_positional(op_name, jop, args, kwargs, lambda v: v is None or isinstance(unwrap(v), NDArray))
         named, params = {}, {}
         for key, value in kwargs.items():
             v = unwrap(value)

@@ -5,6 +5,7 @@ from . import _jvm
 from .base import Context, Shape, Some, java_dtype, unwrap
 from .executor import Executor
 from .ndarray import NDArray
+from .opapi import bind_positional, public_operators
 
 
 def _sym(v, what):
@@ -325,11 +326,8 @@ class _Api:
     from the operator registry. Inputs accept a Symbol, Some(symbol) or None (auto-created)."""
 
     def __init__(self):
-        for jop in _jvm.JOpRegistry.all():
-            if not jop.isPublic():
-                continue
-            for op_name in [str(jop.name)] + [str(a) for a in jop.aliases if not str(a).startswith("_")]:
-                setattr(self, op_name, _make_api_fn(op_name, jop))
+        for op_name, jop in public_operators():
+            setattr(self, op_name, _make_api_fn(op_name, jop))
 
     def __getattr__(self, name):
         raise AttributeError(f"Symbol.api has no operator '{name}'")
@@ -338,31 +336,11 @@ class _Api:
 def _make_api_fn(op_name, jop):
     """Positional arguments follow the typed API's order, as in MXNet: the inputs, then the parameters
     in declaration order, then name and attr (Symbol.api.Activation(fc1, "relu", "relu1"))."""
-    variadic = bool(jop.variadic)
-    n_inputs = None if variadic else len(jop.declaredInputs())
-    fields = [str(f.name) for f in jop.fields() if str(f.name) != "num_args"]
-
     def fn(*args, name=None, attr=None, **kwargs):
-        if variadic:
-            k = 0
-            while k < len(args) and (args[k] is None or isinstance(unwrap(args[k]), Symbol)):
-                k += 1
-        else:
-            k = min(len(args), n_inputs)
-        inputs, rest = list(args[:k]), list(args[k:])
-        slots = fields + ["name", "attr"]
-        if len(rest) > len(slots):
-            raise _jvm.PysymError(f"{op_name} takes at most {k + len(slots)} positional arguments, got {len(args)}")
-        for key, value in zip(slots, rest):
-            if key in kwargs or (key == "name" and name is not None) or (key == "attr" and attr is not None):
-                raise _jvm.PysymError(f"{op_name}: argument '{key}' given both by position and by name")
-            if key == "name":
-                name = value
-            elif key == "attr":
-                attr = value
-            else:
-                kwargs[key] = value
-        return _call_op(op_name, inputs, kwargs, name, attr)
+        inputs, extras = bind_positional(op_name, jop, args, kwargs,
+                                         lambda v: v is None or isinstance(unwrap(v), Symbol),
+                                         ("name", "attr"), {"name": name, "attr": attr})
+        return _call_op(op_name, inputs, kwargs, extras["name"], extras["attr"])
     fn.__name__ = op_name
     fn.__doc__ = str(jop.fullDoc())
     return fn
