@@ -129,70 +129,57 @@ public final class ScalaApiGenerator {
         return sb.append("}\n").toString();
     }
 
-    private static void typedNd(StringBuilder sb, String called, OpDef op) {
-        List<String> params = new ArrayList<>();
-        List<String> inputs = new ArrayList<>();
-        List<String> values = new ArrayList<>();
-        String variadicInput = null;
-        if (op.variadic) {
-            variadicInput = op.name.equals("add_n") ? "args" : "data";
-            params.add(ident(variadicInput) + ": Array[org.pysym.NDArray]");
-        } else {
-            for (String in : op.declaredInputs()) {
-                params.add(ident(in) + ": org.pysym.NDArray");
-                inputs.add(lit(in) + " -> " + ident(in));
-            }
-        }
-        for (Field f : op.fields()) {
-            String t = scalaType(f);
-            if (f.required()) {
-                params.add(ident(f.name) + ": " + t);
-                values.add(lit(f.name) + " -> Some(" + ident(f.name) + ")");
+    /** A typed function's parameter list and the Scala expressions that hand its values to the core. */
+    private static final class Parts {
+        final List<String> params = new ArrayList<>(), inputs = new ArrayList<>(), values = new ArrayList<>();
+        String variadicInput;
+
+        /** elemType: the Scala type of one input; optional inputs default to None (Symbol.api). */
+        Parts(OpDef op, String elemType, boolean optionalInputs) {
+            if (op.variadic) {
+                // MXNet names the var-arg input "args" for add_n/ElementWiseSum and "data" elsewhere (Concat, stack)
+                variadicInput = op.name.equals("add_n") ? "args" : "data";
+                params.add(ident(variadicInput) + ": Array[" + elemType + "]");
             } else {
-                params.add(ident(f.name) + ": Option[" + t + "] = None");
-                values.add(lit(f.name) + " -> " + ident(f.name));
+                for (String in : op.declaredInputs()) {
+                    params.add(ident(in) + ": " + (optionalInputs ? "Option[" + elemType + "] = None" : elemType));
+                    inputs.add(lit(in) + " -> " + ident(in));
+                }
+            }
+            for (Field f : op.fields()) {
+                String t = scalaType(f);
+                if (f.required()) {
+                    params.add(ident(f.name) + ": " + t);
+                    values.add(lit(f.name) + " -> Some(" + ident(f.name) + ")");
+                } else {
+                    params.add(ident(f.name) + ": Option[" + t + "] = None");
+                    values.add(lit(f.name) + " -> " + ident(f.name));
+                }
             }
         }
-        params.add("out: Option[org.pysym.NDArray] = None");
+
+        String variadicArg() { return variadicInput == null ? "Nil" : ident(variadicInput) + ".toSeq"; }
+    }
+
+    private static void typedNd(StringBuilder sb, String called, OpDef op) {
+        Parts p = new Parts(op, "org.pysym.NDArray", false);
+        p.params.add("out: Option[org.pysym.NDArray] = None");
         doc(sb, op, "  ");
-        sb.append("  def ").append(ident(called)).append("(").append(String.join(", ", params))
+        sb.append("  def ").append(ident(called)).append("(").append(String.join(", ", p.params))
           .append("): org.pysym.NDArrayFuncReturn =\n    org.pysym.NDArray.invokeTyped(").append(lit(called)).append(", ")
-          .append(variadicInput == null ? "Nil" : ident(variadicInput) + ".toSeq").append(",\n      Seq(")
-          .append(String.join(", ", inputs)).append("),\n      Seq(").append(String.join(", ", values)).append("), out)\n\n");
+          .append(p.variadicArg()).append(",\n      Seq(")
+          .append(String.join(", ", p.inputs)).append("),\n      Seq(").append(String.join(", ", p.values)).append("), out)\n\n");
     }
 
     private static void typed(StringBuilder sb, String called, OpDef op) {
-        List<String> params = new ArrayList<>();
-        List<String> inputs = new ArrayList<>();
-        List<String> values = new ArrayList<>();
-        String variadicInput = null;
-        if (op.variadic) {
-            // MXNet names the var-arg input "args" for add_n/ElementWiseSum and "data" elsewhere (Concat, stack)
-            variadicInput = op.name.equals("add_n") ? "args" : "data";
-            params.add(ident(variadicInput) + ": Array[org.pysym.Symbol]");
-        } else {
-            for (String in : op.declaredInputs()) {
-                params.add(ident(in) + ": Option[org.pysym.Symbol] = None");
-                inputs.add(lit(in) + " -> " + ident(in));
-            }
-        }
-        for (Field f : op.fields()) {
-            String t = scalaType(f);
-            if (f.required()) {
-                params.add(ident(f.name) + ": " + t);
-                values.add(lit(f.name) + " -> Some(" + ident(f.name) + ")");
-            } else {
-                params.add(ident(f.name) + ": Option[" + t + "] = None");
-                values.add(lit(f.name) + " -> " + ident(f.name));
-            }
-        }
-        params.add("name: String = null");
-        params.add("attr: Map[String, String] = null");
+        Parts p = new Parts(op, "org.pysym.Symbol", true);
+        p.params.add("name: String = null");
+        p.params.add("attr: Map[String, String] = null");
         doc(sb, op, "  ");
-        sb.append("  def ").append(ident(called)).append("(").append(String.join(", ", params))
+        sb.append("  def ").append(ident(called)).append("(").append(String.join(", ", p.params))
           .append("): org.pysym.Symbol =\n    org.pysym.Symbol.createTyped(").append(lit(called)).append(", name, attr, ")
-          .append(variadicInput == null ? "Nil" : ident(variadicInput) + ".toSeq").append(",\n      Seq(")
-          .append(String.join(", ", inputs)).append("),\n      Seq(").append(String.join(", ", values)).append("))\n\n");
+          .append(p.variadicArg()).append(",\n      Seq(")
+          .append(String.join(", ", p.inputs)).append("),\n      Seq(").append(String.join(", ", p.values)).append("))\n\n");
     }
 
     /** MXNet's Scala type for a parameter kind (CToScalaUtils.typeConversion); floats are Double so Float and Double literals both fit. */
