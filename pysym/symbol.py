@@ -172,6 +172,17 @@ class Symbol(metaclass=_SymbolMeta):
     def listAttr(self):
         return {str(k): str(v) for k, v in self._j.listAttr().items()}
 
+    def attrMap(self):
+        """{node name: {key: value}} over every node, parameters included, in DFS order."""
+        return {str(k): {str(a): str(b) for a, b in v.items()} for k, v in self._j.attrMap().items()}
+
+    def __call__(self, name=None, symbols=None, **kwargs):
+        """MXNet's composition: net2(name="composed", symbols={"fc3_data": net1}) (or keywords) is a copy of
+        net2 with those free variables replaced by the given symbols."""
+        given = dict(symbols or {})
+        given.update(kwargs)
+        return Symbol(self._j.compose(_jvm.jmap({k: _sym(v, f"input '{k}'")._j for k, v in given.items()})))
+
     # ---- inference ---------------------------------------------------------------------------
     def _infer(self, args, kwargs):
         if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
@@ -265,7 +276,7 @@ class Symbol(metaclass=_SymbolMeta):
         """Symbols hold no native memory; kept for Scala API parity."""
 
     def debugStr(self):
-        return "\n".join(f"{n}" for n in self._j.outputs())
+        return str(self._j.debugStr())
 
 
 def _binary(a, b, name, scalar_name):

@@ -125,3 +125,32 @@ def test_api_positional_parameters_follow_the_typed_api_order():
         Symbol.api.Activation(fc1, "relu", "r", None, 5)
     with pytest.raises(PysymError, match="given both by position and by name"):
         Symbol.api.Activation(fc1, "relu", act_type="tanh")
+
+
+def test_compose_replaces_free_variables():
+    data = Symbol.Variable("data")
+    net1 = Symbol.api.exp(data * 2, name="e1")
+    x = Symbol.Variable("x")
+    net2 = Symbol.api.sqrt(x + 1, name="s2")
+    composed = net2(name="composed", symbols={"x": net1})
+    assert composed.listArguments() == ["data"]
+    assert net2.listArguments() == ["x"]                     # the original is unchanged
+    args, outs, _ = composed.inferShape(data=(2, 3))
+    assert outs == [Shape(2, 3)]
+    import numpy as np
+    from pysym import Context, NDArray
+    v = np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]], dtype=np.float32)
+    with composed.bind(Context.cpu(), {"data": NDArray.array(v)}) as ex:
+        ex.forward()
+        np.testing.assert_allclose(ex.outputs[0].asnumpy(), np.sqrt(np.exp(v * 2) + 1), rtol=1e-6)
+    with pytest.raises(PysymError, match="'y' is not a variable of this symbol"):
+        net2(y=net1)
+
+
+def test_attr_map_and_debug_str():
+    x = Symbol.Variable("x", attr={"mood": "calm"})
+    y = Symbol.api.Activation(x * 2, act_type="relu", name="act")
+    assert y.attrMap() == {"x": {"mood": "calm"}, "_mulscalar0": {"scalar": "2.0"}, "act": {"act_type": "relu"}}
+    text = y.debugStr()
+    assert text.startswith("Symbol Outputs:\n\toutput[0]=act_output\n")
+    assert "Op:Activation, Name=act\nInputs:\n\targ[0]=_mulscalar0(0) version=0\nAttrs:\n\tact_type=relu\n" in text

@@ -1,5 +1,5 @@
 # Python twin of symbolic_api.scala.
-from pysym import Context, DType, NDArray, Shape, Symbol
+from pysym import Context, DType, NDArray, Shape, Some, Symbol
 
 data = Symbol.Variable("data")
 fc1 = Symbol.api.FullyConnected(data, num_hidden=128, name="fc1")
@@ -74,3 +74,11 @@ c2 = Symbol.loadJson(c.toJson())
 parity("json.roundtrip", c.toJson() == c2.toJson())
 parity("json.c", c.toJson())
 parity("json.net_args", Symbol.loadJson(net.toJson()).listArguments())
+
+inner = Symbol.Variable("inner")
+outer = Symbol.api.Activation(Some(inner), act_type="tanh", name="outer")
+composedNet = outer("composed", {"inner": fc1})
+parity("compose.args", composedNet.listArguments())
+parity("compose.outputs", composedNet.listOutputs())
+parity("attr_map", composedNet.attrMap())
+parity("debug_str", composedNet.debugStr())

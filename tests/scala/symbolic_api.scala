@@ -86,3 +86,12 @@ val c2 = Symbol.loadJson(c.toJson)
 parity("json.roundtrip", c.toJson == c2.toJson)
 parity("json.c", c.toJson)
 parity("json.net_args", Symbol.loadJson(net.toJson).listArguments())
+
+// composition: net2(name, Map(...)) replaces a free variable; attrMap and debugStr
+val inner = Symbol.Variable("inner")
+val outer = Symbol.api.Activation(Some(inner), act_type = "tanh", name = "outer")
+val composedNet = outer("composed", Map("inner" -> fc1))
+parity("compose.args", composedNet.listArguments())
+parity("compose.outputs", composedNet.listOutputs())
+parity("attr_map", composedNet.attrMap())
+parity("debug_str", composedNet.debugStr)

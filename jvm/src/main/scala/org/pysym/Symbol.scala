@@ -40,6 +40,10 @@ class Symbol private[pysym] (private[pysym] val j: JSymbol) {
   def listAuxiliaryStates(): IndexedSeq[String] = j.listAuxiliaryStates().asScala.toIndexedSeq
   def attr(key: String): Option[String] = Option(j.attr(key))
   def listAttr(): Map[String, String] = j.listAttr().asScala.toMap
+  def attrMap(): Map[String, Map[String, String]] = j.attrMap().asScala.map { case (k, v) => k -> v.asScala.toMap }.toMap
+  def debugStr: String = j.debugStr()
+  /** MXNet's composition: a copy with the named free variables replaced by the given symbols. */
+  def apply(name: String, symbols: Map[String, Symbol]): Symbol = wrap(j.compose(symbols.map { case (k, v) => k -> v.j }.asJava))
 
   def toJson: String = j.toJson()
   def save(fname: String): Unit = j.save(fname)

@@ -250,6 +250,83 @@ public final class Symbol {
 
     public String name() { return outputs.size() == 1 ? outputs.get(0).node().name : null; }
 
+    /** Every node's attributes (parameters in MXNet spelling and user attributes), by node name in DFS order. */
+    public Map<String, Map<String, String>> attrMap() {
+        Map<String, Map<String, String>> m = new LinkedHashMap<>();
+        for (Node n : new Graph(outputs).nodes) {
+            Map<String, String> a = new LinkedHashMap<>(n.params.given());
+            a.putAll(n.attrs);
+            if (!a.isEmpty()) m.put(n.name, a);
+        }
+        return m;
+    }
+
+    /** NNVM's Symbol::Print layout: the outputs, then each operator with its inputs and attributes. */
+    public String debugStr() {
+        Graph g = new Graph(outputs);
+        StringBuilder sb = new StringBuilder("Symbol Outputs:\n");
+        for (int i = 0; i < outputs.size(); i++) sb.append("\toutput[").append(i).append("]=").append(listOutputs().get(i)).append('\n');
+        for (Node n : g.nodes) {
+            if (n.isVariable()) {
+                sb.append("Variable:").append(n.name).append('\n');
+                continue;
+            }
+            sb.append("--------------------\nOp:").append(n.op.name).append(", Name=").append(n.name).append("\nInputs:\n");
+            for (int i = 0; i < n.inputs.size(); i++) {
+                NodeEntry e = n.inputs.get(i);
+                sb.append("\targ[").append(i).append("]=").append(e.node().name).append('(').append(e.index()).append(") version=0\n");
+            }
+            Map<String, String> a = new LinkedHashMap<>(n.params.given());
+            a.putAll(n.attrs);
+            if (!a.isEmpty()) {
+                sb.append("Attrs:\n");
+                a.forEach((k, v) -> sb.append('\t').append(k).append('=').append(v).append('\n'));
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * MXNet's composition, sym(name, Map(...)): a copy in which each free variable named in inputs is
+     * replaced by that (single-output) symbol. Names not among this symbol's variables are an error.
+     */
+    public Symbol compose(Map<String, Symbol> inputs) {
+        List<String> vars = new ArrayList<>(listArguments());
+        vars.addAll(listAuxiliaryStates());
+        for (Map.Entry<String, Symbol> e : inputs.entrySet()) {
+            PysymError.require(vars.contains(e.getKey()), "compose: '%s' is not a variable of this symbol; variables are %s",
+                    e.getKey(), vars);
+            PysymError.require(e.getValue().outputs.size() == 1, "compose: '%s' must be given a single-output symbol, got %d outputs",
+                    e.getKey(), e.getValue().outputs.size());
+        }
+        Map<Node, Node> copies = new IdentityHashMap<>();
+        Map<Node, NodeEntry> replaced = new IdentityHashMap<>();
+        for (Node n : new Graph(outputs).nodes) {   // post-order: inputs are rebuilt before their users
+            if (n.isVariable()) {
+                Symbol by = inputs.get(n.name);
+                if (by != null) replaced.put(n, by.outputs.get(0));
+                continue;
+            }
+            List<NodeEntry> ins = new ArrayList<>();
+            boolean changed = false;
+            for (NodeEntry e : n.inputs) {
+                NodeEntry r = replaced.get(e.node());
+                Node c = copies.get(e.node());
+                NodeEntry now = r != null ? r : c != null ? new NodeEntry(c, e.index()) : e;
+                changed |= now != e;
+                ins.add(now);
+            }
+            if (changed) copies.put(n, new Node(n.op, n.name, n.params, n.attrs, ins));
+        }
+        List<NodeEntry> outs = new ArrayList<>();
+        for (NodeEntry e : outputs) {
+            NodeEntry r = replaced.get(e.node());
+            Node c = copies.get(e.node());
+            outs.add(r != null ? r : c != null ? new NodeEntry(c, e.index()) : e);
+        }
+        return new Symbol(outs);
+    }
+
     // ---- inference -------------------------------------------------------------------------
 
     public InferShape.Result inferShape(Map<String, Shape> known) { return InferShape.run(this, known); }
