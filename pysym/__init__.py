@@ -10,13 +10,13 @@ from .base import Context, DType, Shape, Some
 from .executor import Executor
 from .ndarray import NDArray
 from .symbol import Symbol
-from . import io
+from . import ndfile
 from .model import Model
 from .random import Random
 
 # MXNet's NDArray.save / NDArray.load (binary NDArray-list format, as .params files use)
-NDArray.save = staticmethod(io.save)
-NDArray.load = staticmethod(io.load)
+NDArray.save = staticmethod(ndfile.save)
+NDArray.load = staticmethod(ndfile.load)
 
 PysymError = _jvm.PysymError
 MXNetError = PysymError

@@ -6,7 +6,7 @@ from .executor import Executor
 from .ndarray import NDArray
 from .symbol import Symbol
 
-_JCheckpoint = _jvm.jpype.JClass("org.pysym.io.Checkpoint")
+_JCheckpoint = _jvm.jpype.JClass("org.pysym.format.Checkpoint")
 
 
 class Model:

@@ -1,4 +1,4 @@
-"""MXNet's binary NDArray-list files (.params) from Python: pysym.io.save / load / checkpoints.
+"""MXNet's binary NDArray-list files (.params) from Python: pysym.ndfile.save / load / checkpoints.
 
 The fixtures were written by MXNet 1.9.1 (tests/fixtures/README.md); their values are in
 <model>-io.npz under arg/ and aux/. The interop test runs real MXNet where its venv exists.
@@ -14,7 +14,7 @@ import pytest
 
 import pysym
 from pysym import NDArray, PysymError
-from pysym import io as ndio
+from pysym import ndfile as ndio
 from conftest import release_all
 
 FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "mxnet")

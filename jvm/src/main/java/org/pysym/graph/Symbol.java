@@ -63,9 +63,9 @@ public final class Symbol {
     }
 
     /** MXNet's symbol JSON. */
-    public String toJson() { return org.pysym.io.SymbolJson.write(this); }
+    public String toJson() { return org.pysym.format.SymbolJson.write(this); }
 
-    public static Symbol loadJson(String json) { return org.pysym.io.SymbolJson.read(json); }
+    public static Symbol loadJson(String json) { return org.pysym.format.SymbolJson.read(json); }
 
     public void save(String path) {
         try {

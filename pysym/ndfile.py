@@ -2,14 +2,14 @@
 
 The format is MXNet 1.9.1's (``mx.nd.save`` / ``mx.nd.load``), so files written here load in
 MXNet and files MXNet wrote load here. Loaded arrays are new NDArrays on cpu(0) that the caller
-owns. The Java side is org.pysym.io.NDArrayFile.
+owns. The Java side is org.pysym.format.NDArrayFile.
 """
 import os
 
 from . import _jvm
 from .ndarray import NDArray
 
-_JFile = _jvm.jpype.JClass("org.pysym.io.NDArrayFile")
+_JFile = _jvm.jpype.JClass("org.pysym.format.NDArrayFile")
 
 
 def _path(fname):

@@ -1,4 +1,4 @@
-package org.pysym.io;
+package org.pysym.format;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package org.pysym.io;
+package org.pysym.format;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
