@@ -13,6 +13,8 @@ from .symbol import Symbol
 from . import ndfile
 from .model import Model
 from .random import Random
+from . import viz
+from .viz import Visualization
 
 # MXNet's NDArray.save / NDArray.load (binary NDArray-list format, as .params files use)
 NDArray.save = staticmethod(ndfile.save)
@@ -33,7 +35,7 @@ def resetNames():
 
 
 __all__ = ["Context", "DType", "Executor", "MXNetError", "Model", "Random", "NDArray", "PysymError", "Shape", "Some", "Symbol",
-           "liveBytes", "resetNames"]
+           "Visualization", "liveBytes", "resetNames"]
 
 
 def profile(on=True):
