@@ -125,5 +125,10 @@ class Visualization:
         return Dot(_j=_network(symbol, title, shape or None, None, nodeAttrs, hideWeights))
 
     @staticmethod
+    def summary(symbol, shape=None, lineLength=120, positions=(.44, .64, .74, 1.)):
+        """print_summary's text, as a string."""
+        return summary(symbol, shape or None, lineLength, positions)
+
+    @staticmethod
     def printSummary(symbol, shape=None, lineLength=120, positions=(.44, .64, .74, 1.)):
         print_summary(symbol, shape or None, lineLength, positions)

@@ -20,7 +20,7 @@ import pysym
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SCALA_DIR = os.path.join(HERE, "scala")
-PROGRAMS = ["pictures", "symbolic_api", "mlp_sgd", "batchnorm", "ndarray"]
+PROGRAMS = ["pictures", "symbolic_api", "mlp_sgd", "batchnorm", "ndarray", "viz"]
 RTOL, ATOL = 1e-5, 1e-6
 PROMPT = "scala> "
 # a REPL compile error (2.13: "error: ...", 3: "-- [E007] Type Mismatch Error: ..."), or an exception the
