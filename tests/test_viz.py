@@ -249,3 +249,33 @@ def test_summary_and_plot_hold_no_native_memory():
     viz.summary(load("bn_residual"), shape={"data": (2, 8, 6, 6)})
     Visualization.plotNetwork(load("bn_residual"), shape={"data": (2, 8, 6, 6)})
     assert pysym.liveBytes() == before
+
+
+# ---- the demo -------------------------------------------------------------------------------------
+
+PICTURES = ["compose_basic", "compose_net", "compose_multi_in", "bind_basic", "executor_forward",
+            "executor_multi_out", "executor_backward", "executor_simple_bind", "executor_aux_state"]
+
+
+@needs_dot
+def test_demo_draws_every_picture(tmp_path, capsys):
+    pytest.importorskip("graphviz")
+    from pysym import demo
+    pysym.resetNames()
+    out_dir = tmp_path / "pics"
+    demo.main(["--pictures", str(out_dir)])
+    out = capsys.readouterr().out
+    assert f"== wrote 9 pictures to {out_dir}: " + ", ".join(p + ".png" for p in PICTURES) in out
+    assert sorted(os.listdir(out_dir)) == sorted(p + ".png" for p in PICTURES)    # sources cleaned up
+    sizes = {p: png_size(out_dir / (p + ".png")) for p in PICTURES}
+    # the aux-state picture has five inputs side by side under BatchNorm: wider than tall
+    assert sizes["executor_aux_state"][0] > sizes["executor_aux_state"][1]
+    assert "executor.outputs[0] = [11.]" in out and "d(A) = [4.]" in out
+
+
+def test_demo_without_pictures(tmp_path, capsys, monkeypatch):
+    from pysym import demo
+    monkeypatch.chdir(tmp_path)
+    demo.main(["--no-pictures"])
+    assert "pictures" not in capsys.readouterr().out.split("== executor_aux_state")[1]
+    assert os.listdir(tmp_path) == []
