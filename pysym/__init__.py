@@ -13,6 +13,8 @@ from .symbol import Symbol
 from . import ndfile
 from .model import Model
 from .random import Random
+from . import io
+from .io import IO, DataBatch, DataDesc, DataIter, Layout
 from . import viz
 from .viz import Visualization
 
@@ -34,8 +36,8 @@ def resetNames():
     _jvm.JNameManager.reset()
 
 
-__all__ = ["Context", "DType", "Executor", "MXNetError", "Model", "Random", "NDArray", "PysymError", "Shape", "Some", "Symbol",
-           "Visualization", "liveBytes", "resetNames"]
+__all__ = ["Context", "DataBatch", "DataDesc", "DataIter", "DType", "Executor", "IO", "Layout", "MXNetError", "Model", "Random",
+           "NDArray", "PysymError", "Shape", "Some", "Symbol", "Visualization", "io", "liveBytes", "resetNames"]
 
 
 def profile(on=True):
