@@ -16,7 +16,7 @@ if [ -n "$need_apt" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need_apt
 fi
 
-python3 -m pip install -q --root-user-action=ignore "jpype1>=1.5" "numpy>=1.24" "pytest>=7" "graphviz>=0.20"
+python3 -m pip install -q --root-user-action=ignore "jpype1>=1.5" "numpy>=1.24" "pytest>=7" "graphviz>=0.20" "scikit-learn>=1.3"
 python3 -m pip install -q --root-user-action=ignore --no-deps -e .
 
 gradle -q --console=plain jar buildNative scalaJar scala3Jar
