@@ -207,9 +207,8 @@ class DataIter:
         raise NotImplementedError(f"{type(self).__name__} must implement hasNext")
 
     def next(self):
-        """The next batch; StopIteration at the end of the epoch. By default built from getData() etc."""
-        if not _value(self.hasNext):
-            raise StopIteration
+        """The next batch (StopIteration at the end of the epoch). By default, as in Scala, the batch
+        of getData(), getLabel(), getIndex() and getPad(): a subclass moving in next() calls this last."""
         return DataBatch(self.getData(), self.getLabel(), self.getIndex(), self.getPad())
 
     def getData(self):

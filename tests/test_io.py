@@ -577,3 +577,50 @@ def test_digits_as_idx_files(tmp_path, baseline):
             assert np.asarray(b.label[0]).tolist() == labels[b.index].tolist()
             n += 1
         assert n == 1797 // 64
+
+
+class Halves(DataIter):
+    """MXNet Scala's pattern: the current batch through getData()/getLabel(); next() comes from DataIter."""
+
+    def __init__(self, x):
+        self.x, self.pos, self.arrays = x, -2, []
+
+    def reset(self):
+        self.pos = -2
+
+    def hasNext(self):                     # a method, not a property: both spellings work
+        return self.pos + 2 < len(self.x)
+
+    def next(self):
+        if not self.hasNext():
+            raise StopIteration
+        self.pos += 2
+        return super().next()
+
+    def getData(self):
+        return [self.x[self.pos:self.pos + 2]]
+
+    def getLabel(self):
+        return [np.zeros(2)]
+
+    def getIndex(self):
+        return [self.pos, self.pos + 1]
+
+    def batchSize(self):
+        return 2
+
+    def provideDataDesc(self):
+        return [DataDesc("data", (2, 3))]
+
+    def provideLabelDesc(self):
+        return [DataDesc("label", (2,))]
+
+
+def test_python_iterator_scala_style(baseline):
+    x = np.arange(12, dtype=np.float32).reshape(4, 3)
+    with ResizeIter(Halves(x), 3) as it:
+        assert it.batchSize == 2 and it.provideData == {"data": Shape(2, 3)}
+        got = [(np.asarray(b.data[0]).tolist(), b.index) for b in it]
+    assert got == [(x[:2].tolist(), [0, 1]), (x[2:].tolist(), [2, 3]), (x[:2].tolist(), [0, 1])]
+    with pytest.raises(PysymError, match="expected a DataIter, got list"):
+        ResizeIter([1, 2], 2)

@@ -51,7 +51,7 @@ final class IdxFile {
             dims[i] = readInt(b, 4 + 4 * i);
             PysymError.require(dims[i] >= 0, "%s: dimension %d at byte offset %d is %d; sizes must be non-negative",
                     where, i, 4 + 4 * i, Integer.toUnsignedLong(dims[i]));
-            expected *= dims[i];
+            expected = expected > (1L << 31) ? (1L << 62) : Math.min(expected * dims[i], 1L << 62);   // saturates, never overflows
         }
         long payload = (long) b.length - headerBytes;
         if (payload < expected) {

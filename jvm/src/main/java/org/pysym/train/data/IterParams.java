@@ -27,8 +27,6 @@ final class IterParams {
         }
     }
 
-    boolean has(String key) { return values.containsKey(key); }
-
     String string(String key, String dflt) {
         String v = values.get(key);
         if (v == null) {

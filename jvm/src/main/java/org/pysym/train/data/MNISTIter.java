@@ -83,7 +83,9 @@ public final class MNISTIter extends GatherIter {
             IdxFile lab = IdxFile.read("MNISTIter", "label file", labelPath, 1);
             PysymError.require(img.dims[0] == lab.dims[0], "MNISTIter: the label file '%s' holds %d labels but the image file '%s' holds %d images",
                     labelPath, lab.dims[0], imagePath, img.dims[0]);
-            int rows = img.dims[1], cols = img.dims[2], pixels = rows * cols;
+            int rows = img.dims[1], cols = img.dims[2];
+            PysymError.require((long) rows * cols <= Integer.MAX_VALUE, "MNISTIter: images of %d x %d pixels are too large", rows, cols);
+            int pixels = rows * cols;
             Shape natural = flat ? Shape.of(pixels) : Shape.of(1, rows, cols);
             l.exampleShape = p.shape("data_shape", natural);
             PysymError.require(l.exampleShape.size() == pixels, "MNISTIter: data_shape %s has %d elements but each image is %d x %d = %d pixels",
